@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paysim/paysim"
+	"github.com/paysim/paysim/server"
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/huifu"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; otherwise the module
+// version, or "dev".
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// providerNames are the providers this build serves, for scenario validation.
+var providerNames = []string{huifu.Name, "huishouqian", "shouqianba", "umpay"}
+
+const usage = `paysim: a local simulator of Huifu, Huishouqian, Shouqianba and Umpay.
+
+Usage:
+  paysim [serve] [flags]            serve on --addr (default 127.0.0.1:8700)
+  paysim scenarios validate [PATH]  check a scenario folder or file (default: the embedded set)
+  paysim version                    print the version
+
+Flags of serve (each also read from the PAYSIM_* variable shown):
+`
+
+// run is the whole command with every side effect passed in, so that it is tested like
+// any other function. It returns the process exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "serve":
+			args = args[1:]
+		case "scenarios":
+			return scenariosCmd(args[1:], stdout, stderr)
+		case "version", "--version":
+			fmt.Fprintln(stdout, "paysim", buildVersion())
+			return 0
+		case "help", "-h", "--help":
+			printUsage(stdout, newFlags(getenv, io.Discard))
+			return 0
+		}
+	}
+	cfg := newFlags(getenv, stderr)
+	if err := cfg.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if cfg.fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "paysim: unexpected argument %q\n", cfg.fs.Arg(0))
+		printUsage(stderr, cfg)
+		return 2
+	}
+	if err := serve(ctx, cfg, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "paysim:", err)
+		return 1
+	}
+	return 0
+}
+
+type config struct {
+	fs         *flag.FlagSet
+	addr       string
+	scenarios  string
+	keys       string
+	clock      string
+	clockStart string
+	seed       int64
+	verify     string
+	logLevel   string
+}
+
+func newFlags(getenv func(string) string, out io.Writer) *config {
+	c := &config{fs: flag.NewFlagSet("paysim", flag.ContinueOnError)}
+	c.fs.SetOutput(out)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	c.fs.StringVar(&c.addr, "addr", env("PAYSIM_ADDR", "127.0.0.1:8700"), "listen address (PAYSIM_ADDR)")
+	c.fs.StringVar(&c.scenarios, "scenarios", env("PAYSIM_SCENARIOS", ""), "scenario folder, replacing the embedded set; reloadable (PAYSIM_SCENARIOS)")
+	c.fs.StringVar(&c.keys, "keys", env("PAYSIM_KEYS", ""), "key folder shaped like keys/, replacing the embedded test keys (PAYSIM_KEYS)")
+	c.fs.StringVar(&c.clock, "clock", env("PAYSIM_CLOCK", "real"), "real, or virtual: moves only through POST /__paysim/clock (PAYSIM_CLOCK)")
+	c.fs.StringVar(&c.clockStart, "clock-start", env("PAYSIM_CLOCK_START", sim.DefaultVirtualStart.Format(time.RFC3339)), "where a virtual clock starts, RFC 3339 (PAYSIM_CLOCK_START)")
+	seed, _ := strconv.ParseInt(env("PAYSIM_SEED", "1"), 10, 64)
+	c.fs.Int64Var(&c.seed, "seed", seed, "seed of every generated value (PAYSIM_SEED)")
+	c.fs.StringVar(&c.verify, "verify", env("PAYSIM_VERIFY", "strict"), "request signatures: strict, log (serve anyway) or off (PAYSIM_VERIFY)")
+	c.fs.StringVar(&c.logLevel, "log-level", env("PAYSIM_LOG_LEVEL", "info"), "debug (one line a request), info, warn or error (PAYSIM_LOG_LEVEL)")
+	c.fs.Usage = func() { printUsage(out, c) }
+	return c
+}
+
+func printUsage(w io.Writer, c *config) {
+	fmt.Fprint(w, usage)
+	c.fs.SetOutput(w)
+	c.fs.PrintDefaults()
+}
+
+// build turns the configuration into a running simulator's parts.
+func build(cfg *config, logger *slog.Logger) (*sim.Simulator, []sim.Provider, error) {
+	verify, err := sim.ParseVerifyMode(cfg.verify)
+	if err != nil {
+		return nil, nil, err
+	}
+	var clock sim.Clock
+	switch cfg.clock {
+	case "real":
+		clock = sim.RealClock{}
+	case "virtual":
+		start, err := time.Parse(time.RFC3339, cfg.clockStart)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--clock-start %q is not an RFC 3339 time such as 2026-11-22T10:00:00+08:00", cfg.clockStart)
+		}
+		clock = sim.NewVirtualClock(start)
+	default:
+		return nil, nil, fmt.Errorf("--clock %q is not one of real, virtual", cfg.clock)
+	}
+	keys := paysim.DefaultKeys()
+	if cfg.keys != "" {
+		keys = os.DirFS(cfg.keys)
+	}
+	load := func() (*sim.ScenarioSet, error) { return sim.LoadScenarios(paysim.DefaultScenarios(), ".", providerNames) }
+	var reload func() (*sim.ScenarioSet, error)
+	if cfg.scenarios != "" {
+		dir := cfg.scenarios
+		load = func() (*sim.ScenarioSet, error) { return sim.LoadScenarioPath(dir, providerNames) }
+		reload = load
+	}
+	set, err := load()
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading scenarios:\n%w", err)
+	}
+	core := sim.New(sim.WithClock(clock), sim.WithSeed(cfg.seed), sim.WithVerifyMode(verify),
+		sim.WithLogger(logger), sim.WithScenarios(set, reload))
+	hf, err := huifu.New(core, keys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading Huifu keys: %w", err)
+	}
+	return core, []sim.Provider{hf}, nil
+}
+
+func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q is not one of debug, info, warn, error", cfg.logLevel)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	core, providers, err := build(cfg, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.addr, err)
+	}
+	srv := &http.Server{Handler: server.New(core, providers, buildVersion()), ReadHeaderTimeout: 10 * time.Second}
+	names := make([]string, len(providers))
+	for i, p := range providers {
+		names[i] = p.Name()
+	}
+	fmt.Fprintf(stdout, "paysim %s listening on http://%s (providers %s; clock %s at %s; seed %d; verify %s; %d scenarios)\n",
+		buildVersion(), ln.Addr(), strings.Join(names, ", "), core.Clock().Mode(), core.Now().Format(time.RFC3339),
+		core.Seed(), core.Verify(), len(core.Scenarios().Scenarios()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	fmt.Fprintln(stdout, "paysim stopped")
+	return nil
+}
+
+// scenariosCmd implements `paysim scenarios validate [PATH]`.
+func scenariosCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "validate" || len(args) > 2 {
+		fmt.Fprintln(stderr, "usage: paysim scenarios validate [PATH]   (PATH: a folder or a .yaml file; default: the embedded set)")
+		return 2
+	}
+	var (
+		set  *sim.ScenarioSet
+		err  error
+		what = "embedded scenarios"
+	)
+	if len(args) == 1 {
+		set, err = sim.LoadScenarios(paysim.DefaultScenarios(), ".", providerNames)
+	} else {
+		what = args[1]
+		set, err = sim.LoadScenarioPath(what, providerNames)
+	}
+	if err != nil {
+		var le *sim.LoadError
+		if errors.As(err, &le) {
+			for _, p := range le.Problems {
+				fmt.Fprintln(stderr, p.String())
+			}
+			fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(le.Problems), what)
+			return 1
+		}
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "ok: %d scenarios in %s (%s)\n", len(set.Scenarios()), what, strings.Join(set.Names(), ", "))
+	return 0
+}

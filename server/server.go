@@ -1,0 +1,67 @@
+// Package server assembles the one HTTP server paysim runs: every provider's real paths
+// and the control plane on a single Echo instance.
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/control"
+)
+
+// New builds the HTTP handler serving providers and the control plane.
+func New(core *sim.Simulator, providers []sim.Provider, version string) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(providers)
+	e.Use(accessLog(core.Logger()))
+	control.Mount(e, core, providers, version)
+	for _, p := range providers {
+		p.Routes(e)
+	}
+	return e
+}
+
+// errorHandler answers what no route took (paths outside every provider's prefixes) in
+// plain JSON that says what is served.
+func errorHandler(providers []sim.Provider) echo.HTTPErrorHandler {
+	names := make([]string, len(providers))
+	for i, p := range providers {
+		names[i] = p.Name()
+	}
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, msg := http.StatusInternalServerError, err.Error()
+		if he, ok := err.(*echo.HTTPError); ok {
+			status = he.Code
+			msg = fmt.Sprint(he.Message)
+		}
+		if status == http.StatusNotFound {
+			msg = fmt.Sprintf("%s %s is not a path paysim serves (providers: %s; control plane under %s/)",
+				c.Request().Method, c.Request().URL.Path, strings.Join(names, ", "), control.Prefix)
+		}
+		_ = c.JSON(status, map[string]string{"error": msg})
+	}
+}
+
+// accessLog logs one line a request, at debug level: paysim is often run inside a test
+// suite, whose output it should not flood.
+func accessLog(l *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			l.Debug("request", "method", c.Request().Method, "path", c.Request().URL.Path,
+				"status", c.Response().Status, "bytes", c.Response().Size, "took", time.Since(start))
+			return err
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package huifu
+
+import "github.com/paysim/paysim/sim"
+
+// resp_code values (protocols: Huifu codes and states).
+const (
+	codeOK              = "00000000"
+	codeProcessing      = "00000100"
+	codeInvalid         = "10000000"
+	codeDuplicate       = "20000000"
+	codeLocatorMissing  = "21000000"
+	codeProductMissing  = "22000000"
+	codeMerchantMissing = "22000002"
+	codeInvalidState    = "23000000"
+	codeNotFound        = "23000001"
+	codeAmountCheck     = "23000003"
+	codeUnsupported     = "23000004"
+	codeBusinessFailed  = "90000000"
+	codeSystem          = "98888888"
+)
+
+// Descriptions the gateway uses.
+const (
+	descBadSign        = "验签不通过" // HF-A1
+	descProcessing     = "交易正在处理中"
+	descOrdered        = "下单成功"
+	descPaid           = "交易成功"
+	descQueryOK        = "查询成功"
+	descOK             = "成功"
+	descFailed         = "交易失败"
+	descDuplicate      = "重复交易"
+	descNoOriginal     = "原交易不存在"
+	descNoTrade        = "交易不存在"
+	descNoClose        = "关单记录不存在" // HF-A4
+	descOverRefund     = "申请退款金额大于可退余额"
+	descNotBooked      = "原交易未入账，不能发起退款"
+	descAlreadyFinal   = "原订单已为终态，无法发起关单操作"
+	descAlreadyClosed  = "关单状态为终态，不能重复关单"
+	descCloseNotOK     = "银联及数字货币交易不支持关单"
+	descNoMerchant     = "商户信息不存在"
+	descNoProduct      = "产品号不存在"
+	descSystem         = "系统错误"
+	descUnknownPath    = "接口不存在"
+	descMethod         = "请求方式必须为POST"
+	descClosedBankNote = "订单已关闭" // HF-A3
+)
+
+// Trans_stat values.
+const (
+	statProcessing = "P"
+	statSuccess    = "S"
+	statFailed     = "F"
+)
+
+// transStat maps a neutral status to trans_stat. unknown reads P until it resolves
+// (HF-A12), and a closed order reads F (HF-A3).
+func transStat(s sim.Status) string {
+	switch s {
+	case sim.StatusSuccess:
+		return statSuccess
+	case sim.StatusFailed, sim.StatusClosed:
+		return statFailed
+	}
+	return statProcessing
+}
+
+// createCode is the resp_code and resp_desc of a call that created something, by the
+// status the new entity is in.
+func createCode(s sim.Status, processingDesc string) (string, string) {
+	switch s {
+	case sim.StatusSuccess:
+		return codeOK, descPaid
+	case sim.StatusFailed, sim.StatusClosed:
+		return codeBusinessFailed, descFailed
+	}
+	return codeProcessing, processingDesc
+}
+
+// payChannel is the first letter of the trade type: A Alipay, T WeChat, U UnionPay,
+// D digital RMB.
+func payChannel(tradeType string) string {
+	if tradeType == "" {
+		return ""
+	}
+	return tradeType[:1]
+}

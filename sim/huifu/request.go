@@ -1,0 +1,118 @@
+package huifu
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/paysim/paysim/sim"
+)
+
+// request is a decoded Huifu envelope: {sys_id, product_id, sign, data}.
+type request struct {
+	sysID     string
+	productID string
+	sign      string
+	// dataText is the data member as received: the raw object bytes, or the decoded
+	// text when a client sent data as a JSON string.
+	dataText   []byte
+	dataString bool
+	tree       *jsonNode
+	// values holds data's top-level string members; "" and null count as absent.
+	values map[string]string
+	// kinds records members that are present but not strings, to report wrong types.
+	kinds map[string]jsonKind
+}
+
+// str returns a data member, "" when absent, empty or not a string.
+func (r *request) str(name string) string { return r.values[name] }
+
+// decodeError is a request the gateway cannot even read, answered with 10000000.
+type decodeError struct {
+	desc   string // resp_desc, in the gateway's words
+	detail string // for X-Paysim-Diagnostic and the log
+}
+
+func (e *decodeError) Error() string { return e.detail }
+
+// decode reads transport and envelope: content type, size, JSON shape. It never looks at
+// business fields; those are only trusted once the signature is checked.
+func decode(r *http.Request) (*request, *decodeError) {
+	if mt := sim.MediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return nil, &decodeError{desc: "无效参数", detail: fmt.Sprintf("Content-Type is %q; Huifu takes application/json", r.Header.Get("Content-Type"))}
+	}
+	body, err := sim.ReadBody(r)
+	if err != nil {
+		if sim.IsBodyTooLarge(err) {
+			return nil, &decodeError{desc: "请求内容体过大", detail: err.Error()}
+		}
+		return nil, &decodeError{desc: "请求内容体不能为空", detail: err.Error()}
+	}
+	return decodeBody(body)
+}
+
+func decodeBody(body []byte) (*request, *decodeError) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &decodeError{desc: "请求内容体不能为空", detail: "the request body is empty"}
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, &decodeError{desc: "请求内容体不是合法的JSON", detail: "the body is not a JSON object: " + err.Error()}
+	}
+	req := &request{values: map[string]string{}, kinds: map[string]jsonKind{}}
+	for _, m := range []struct {
+		name string
+		dst  *string
+	}{{"sys_id", &req.sysID}, {"product_id", &req.productID}, {"sign", &req.sign}} {
+		raw, ok := env[m.name]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw, m.dst); err != nil {
+			return nil, &decodeError{desc: m.name + "的类型必须为字符串", detail: fmt.Sprintf("envelope member %s must be a JSON string, got %s", m.name, clip(raw, 40))}
+		}
+	}
+	if req.sysID == "" {
+		return nil, &decodeError{desc: "sys_id不能为空", detail: "the envelope has no sys_id, so paysim cannot tell whose key verifies it"}
+	}
+	raw, ok := env["data"]
+	if !ok || string(raw) == "null" {
+		return nil, &decodeError{desc: "data不能为空", detail: "the envelope has no data member"}
+	}
+	req.dataText = raw
+	if raw[0] == '"' {
+		// Some plugins send data as a JSON string holding the object.
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, &decodeError{desc: "data不是合法的JSON", detail: err.Error()}
+		}
+		req.dataText, req.dataString = []byte(s), true
+	}
+	tree, err := parseTree(req.dataText)
+	if err != nil || tree.kind != kindObject {
+		return nil, &decodeError{desc: "data必须为JSON对象", detail: fmt.Sprintf("data must be a JSON object of business fields, got %s", clip(req.dataText, 40))}
+	}
+	req.tree = tree
+	for i, k := range tree.keys {
+		v := tree.members[i]
+		switch {
+		case v.kind == kindString:
+			req.values[k] = v.text
+			delete(req.kinds, k)
+		case v.kind == kindLiteral && v.text == "null":
+			delete(req.values, k)
+		default:
+			delete(req.values, k)
+			req.kinds[k] = v.kind
+		}
+	}
+	return req, nil
+}
+
+func clip(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "…"
+}

@@ -1,0 +1,243 @@
+package sim
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// Key identifies an entity the way the merchant does: provider, merchant and the
+// merchant's own request id for the operation.
+type Key struct {
+	Provider string `json:"provider"`
+	Merchant string `json:"merchant"`
+	ID       string `json:"id"`
+}
+
+// Locator finds an entity of a merchant: by the merchant's own id (Name empty) or by one of
+// the ids the provider minted for it (Name is the alias, e.g. "hf_seq_id").
+type Locator struct {
+	Name  string
+	Value string
+}
+
+// ByID locates an entity by the merchant's own request id.
+func ByID(id string) Locator { return Locator{Value: id} }
+
+// ByAlias locates an entity by a provider-minted id.
+func ByAlias(name, value string) Locator { return Locator{Name: name, Value: value} }
+
+type aliasKey struct {
+	op       Operation
+	provider string
+	merchant string
+	name     string
+	value    string
+}
+
+// entity is what payments, refunds and closes have in common.
+type entity struct {
+	key         Key
+	providerID  string
+	aliases     map[string]string
+	amount      Amount
+	createdAt   time.Time
+	fields      map[string]string
+	fingerprint string
+	reply       []byte
+	selectedBy  string
+	m           machine
+}
+
+// payment owns its refunds and closes; its mutex guards their state, so a refund's
+// reservation against the payment's balance is one atomic step. The refunds and closes
+// slices only grow while the simulator's mutex is held too, so either lock may read them.
+type payment struct {
+	mu sync.Mutex
+	entity
+	flow     Flow
+	refunds  []*refund
+	closes   []*closeOp
+	refunded Amount // successful refunds
+	reserved Amount // refunds still being decided
+	refundN  int
+}
+
+type refund struct {
+	entity
+	payment *payment
+	settled bool // its amount has moved from reserved to refunded, or been released
+}
+
+type closeOp struct {
+	entity
+	payment *payment
+	settled bool
+}
+
+// ledger holds every entity, indexed by merchant id and by provider-minted ids.
+type ledger struct {
+	payments map[Key]*payment
+	refunds  map[Key]*refund
+	closes   map[Key]*closeOp
+	aliases  map[aliasKey]any
+}
+
+func newLedger() *ledger {
+	return &ledger{
+		payments: map[Key]*payment{},
+		refunds:  map[Key]*refund{},
+		closes:   map[Key]*closeOp{},
+		aliases:  map[aliasKey]any{},
+	}
+}
+
+func (l *ledger) index(op Operation, e *entity, target any) {
+	for name, value := range e.aliases {
+		if value != "" {
+			l.aliases[aliasKey{op, e.key.Provider, e.key.Merchant, name, value}] = target
+		}
+	}
+}
+
+func (l *ledger) findPayment(provider, merchant string, loc Locator) *payment {
+	if loc.Name == "" {
+		return l.payments[Key{provider, merchant, loc.Value}]
+	}
+	p, _ := l.aliases[aliasKey{OpPayment, provider, merchant, loc.Name, loc.Value}].(*payment)
+	return p
+}
+
+func (l *ledger) findRefund(provider, merchant string, loc Locator) *refund {
+	if loc.Name == "" {
+		return l.refunds[Key{provider, merchant, loc.Value}]
+	}
+	r, _ := l.aliases[aliasKey{OpRefund, provider, merchant, loc.Name, loc.Value}].(*refund)
+	return r
+}
+
+// forget drops every entity of provider, or all of them when provider is empty.
+func (l *ledger) forget(provider string) int {
+	if provider == "" {
+		n := len(l.payments)
+		*l = *newLedger()
+		return n
+	}
+	n := 0
+	for k := range l.payments {
+		if k.Provider == provider {
+			delete(l.payments, k)
+			n++
+		}
+	}
+	for k := range l.refunds {
+		if k.Provider == provider {
+			delete(l.refunds, k)
+		}
+	}
+	for k := range l.closes {
+		if k.Provider == provider {
+			delete(l.closes, k)
+		}
+	}
+	for k := range l.aliases {
+		if k.provider == provider {
+			delete(l.aliases, k)
+		}
+	}
+	return n
+}
+
+func (l *ledger) sortedPayments(provider string) []*payment {
+	var out []*payment
+	for k, p := range l.payments {
+		if provider == "" || k.Provider == provider {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].createdAt.Equal(out[j].createdAt) {
+			return out[i].createdAt.Before(out[j].createdAt)
+		}
+		a, b := out[i].key, out[j].key
+		if a.Provider != b.Provider {
+			return a.Provider < b.Provider
+		}
+		if a.Merchant != b.Merchant {
+			return a.Merchant < b.Merchant
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
+// settle brings a payment and everything it owns up to now: scenario moves that are due,
+// refunds booked or released, closes applied. The caller holds p.mu.
+func (p *payment) settle(now time.Time) {
+	for _, c := range p.closes {
+		c.m.advance(now, false)
+		p.applyClose(c)
+	}
+	p.m.advance(now, false)
+	for _, r := range p.refunds {
+		r.m.advance(now, false)
+		p.applyRefund(r)
+	}
+}
+
+// applyRefund moves a refund's reservation once the refund is decided.
+func (p *payment) applyRefund(r *refund) {
+	if r.settled {
+		return
+	}
+	switch r.m.status() {
+	case StatusSuccess:
+		p.reserved -= r.amount
+		p.refunded += r.amount
+		p.refundN++
+		r.settled = true
+	case StatusFailed:
+		p.reserved -= r.amount
+		r.settled = true
+	}
+}
+
+// applyClose closes the payment once its close succeeds, and lets it move on again if the
+// close failed.
+func (p *payment) applyClose(c *closeOp) {
+	if c.settled {
+		return
+	}
+	switch c.m.status() {
+	case StatusSuccess:
+		p.m.frozen = false
+		if !p.m.status().Final() {
+			p.m.force(StatusClosed, c.m.enteredAt, "closed by "+c.key.ID)
+		}
+		c.settled = true
+	case StatusFailed:
+		p.m.frozen = false
+		c.settled = true
+	}
+}
+
+func (p *payment) refundable() Amount { return p.amount - p.refunded - p.reserved }
+
+// pendingClose is the close still being decided, if any.
+func (p *payment) pendingClose() *closeOp {
+	for _, c := range p.closes {
+		if !c.settled {
+			return c
+		}
+	}
+	return nil
+}
+
+func (p *payment) closedBy() *closeOp {
+	for _, c := range p.closes {
+		if c.settled && c.m.status() == StatusSuccess {
+			return c
+		}
+	}
+	return nil
+}

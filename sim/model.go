@@ -1,0 +1,114 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Operation is what a scenario drives: the life of a payment, a refund or a close.
+type Operation string
+
+const (
+	OpPayment Operation = "payment"
+	OpRefund  Operation = "refund"
+	OpClose   Operation = "close"
+)
+
+var operations = []Operation{OpPayment, OpRefund, OpClose}
+
+// Status is the provider-neutral state of a payment, refund or close. Each provider package
+// maps it to its own codes (docs: the neutral model mapping).
+type Status string
+
+const (
+	StatusProcessing Status = "processing"
+	StatusSuccess    Status = "success"
+	StatusFailed     Status = "failed"
+	StatusClosed     Status = "closed"
+	StatusUnknown    Status = "unknown"
+)
+
+var statuses = []Status{StatusProcessing, StatusSuccess, StatusFailed, StatusClosed, StatusUnknown}
+
+// Final reports whether nothing can change the status any more.
+func (s Status) Final() bool {
+	return s == StatusSuccess || s == StatusFailed || s == StatusClosed
+}
+
+// Flow is how a payment is authorised, which decides its natural pace: with a barcode the
+// merchant scans the payer's code and the wallet answers at once; with a QR code or a
+// JSAPI/mini-program order the payer confirms later in their wallet.
+type Flow string
+
+const (
+	FlowBarcode Flow = "barcode"
+	FlowQRCode  Flow = "qrcode"
+)
+
+var flows = []Flow{FlowBarcode, FlowQRCode}
+
+// ErrorKind is a provider-neutral refusal. Provider packages map each kind to their own code.
+type ErrorKind string
+
+const (
+	ErrBadSignature        ErrorKind = "bad_signature"
+	ErrInvalidParams       ErrorKind = "invalid_params"
+	ErrNotFound            ErrorKind = "not_found"
+	ErrDuplicateRequest    ErrorKind = "duplicate_request"
+	ErrInsufficientBalance ErrorKind = "insufficient_refundable_balance"
+	ErrInvalidState        ErrorKind = "invalid_state"
+	ErrUnknownMerchant     ErrorKind = "unknown_merchant"
+	ErrSystem              ErrorKind = "system_error"
+)
+
+var errorKinds = []ErrorKind{ErrBadSignature, ErrInvalidParams, ErrNotFound, ErrDuplicateRequest,
+	ErrInsufficientBalance, ErrInvalidState, ErrUnknownMerchant, ErrSystem}
+
+// Error is a neutral refusal with the reason in plain words.
+type Error struct {
+	Kind ErrorKind
+	// Reason refines Kind where providers answer differently (e.g. "already_closed").
+	Reason string
+	Detail string
+	// Scenario names the scenario that refused the operation, if one did; Fields are its
+	// response overrides for the provider.
+	Scenario string
+	Fields   map[string]string
+}
+
+// Reasons that refine ErrInvalidState and ErrNotFound.
+const (
+	ReasonAlreadyClosed = "already_closed"
+	ReasonPaymentFinal  = "payment_final"
+	ReasonNoClose       = "no_close"
+)
+
+func (e *Error) Error() string {
+	if e.Detail == "" {
+		return string(e.Kind)
+	}
+	return string(e.Kind) + ": " + e.Detail
+}
+
+// Errorf builds a neutral error with a formatted explanation.
+func Errorf(kind ErrorKind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Detail: fmt.Sprintf(format, args...)}
+}
+
+// KindOf returns the neutral kind of err, or ErrSystem for anything unexpected.
+func KindOf(err error) ErrorKind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return ErrSystem
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

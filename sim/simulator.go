@@ -1,0 +1,626 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v7"
+	"github.com/labstack/echo/v4"
+)
+
+// Provider is one impersonated payment provider. The core never imports a provider; the
+// command wires them in.
+type Provider interface {
+	// Name is the provider's name in scenarios, the control plane and logs ("huifu").
+	Name() string
+	// Routes mounts the provider's real paths on the shared server.
+	Routes(e *echo.Echo)
+	// PrepareSeed fills in what the provider would have minted for a paid order created
+	// through its API (provider id, aliases, wire fields), for orders seeded by the
+	// control plane.
+	PrepareSeed(req *PaymentRequest)
+}
+
+// VerifyMode says what to do with a request whose signature does not verify.
+type VerifyMode string
+
+const (
+	VerifyStrict VerifyMode = "strict" // refuse it with the provider's signature error
+	VerifyLog    VerifyMode = "log"    // log the failure and serve the request anyway
+	VerifyOff    VerifyMode = "off"    // do not check signatures at all
+)
+
+// ParseVerifyMode checks a --verify value.
+func ParseVerifyMode(s string) (VerifyMode, error) {
+	switch m := VerifyMode(s); m {
+	case VerifyStrict, VerifyLog, VerifyOff:
+		return m, nil
+	}
+	return "", fmt.Errorf("verify mode %q is not one of strict, log, off", s)
+}
+
+// Simulator is the provider-neutral core: the ledger, the scenarios, the clock and the
+// seeded generator every provider draws from. It is safe for concurrent use.
+type Simulator struct {
+	clock     Clock
+	seed      int64
+	verify    VerifyMode
+	logger    *slog.Logger
+	scenarios atomic.Pointer[ScenarioSet]
+	reload    func() (*ScenarioSet, error)
+
+	mu     sync.Mutex // guards ledger indexes and armed; taken before any payment's mu
+	ledger *ledger
+	armed  []*Armed
+	armSeq int
+
+	genMu  sync.Mutex // guards fake and serial
+	fake   *gofakeit.Faker
+	serial uint64
+}
+
+// Option configures a Simulator.
+type Option func(*Simulator)
+
+// WithClock sets the clock (default: the real clock).
+func WithClock(c Clock) Option { return func(s *Simulator) { s.clock = c } }
+
+// WithSeed seeds every generated value, so a run can be replayed byte for byte.
+func WithSeed(seed int64) Option { return func(s *Simulator) { s.seed = seed } }
+
+// WithVerifyMode sets how providers treat requests whose signature does not verify.
+func WithVerifyMode(m VerifyMode) Option { return func(s *Simulator) { s.verify = m } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(s *Simulator) { s.logger = l } }
+
+// WithScenarios sets the scenario set, and how to load it again on reload (nil: reload is
+// refused).
+func WithScenarios(set *ScenarioSet, reload func() (*ScenarioSet, error)) Option {
+	return func(s *Simulator) {
+		s.scenarios.Store(set)
+		s.reload = reload
+	}
+}
+
+// New builds a simulator. With no options it runs on the real clock with seed 1, strict
+// verification and no scenarios (every operation succeeds at once).
+func New(opts ...Option) *Simulator {
+	s := &Simulator{clock: RealClock{}, seed: 1, verify: VerifyStrict, ledger: newLedger(),
+		logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s.scenarios.Store(&ScenarioSet{byName: map[string]*Scenario{}})
+	for _, o := range opts {
+		o(s)
+	}
+	s.fake = gofakeit.New(uint64(s.seed))
+	return s
+}
+
+func (s *Simulator) Clock() Clock             { return s.clock }
+func (s *Simulator) Now() time.Time           { return s.clock.Now() }
+func (s *Simulator) Seed() int64              { return s.seed }
+func (s *Simulator) Verify() VerifyMode       { return s.verify }
+func (s *Simulator) Logger() *slog.Logger     { return s.logger }
+func (s *Simulator) Scenarios() *ScenarioSet  { return s.scenarios.Load() }
+func (s *Simulator) CanReloadScenarios() bool { return s.reload != nil }
+
+// ReloadScenarios loads the scenario folder again. A set with problems is reported and the
+// set in force stays.
+func (s *Simulator) ReloadScenarios() (*ScenarioSet, error) {
+	if s.reload == nil {
+		return nil, fmt.Errorf("the scenarios are the embedded defaults; start paysim with --scenarios DIR to reload from a folder")
+	}
+	set, err := s.reload()
+	if err != nil {
+		return nil, err
+	}
+	s.scenarios.Store(set)
+	return set, nil
+}
+
+// Generate runs fn with the simulator's seeded generator. Values drawn through it are the
+// same for the same seed and the same sequence of requests.
+func (s *Simulator) Generate(fn func(f *gofakeit.Faker) string) string {
+	s.genMu.Lock()
+	defer s.genMu.Unlock()
+	return fn(s.fake)
+}
+
+// NextSerial returns 1, 2, 3, ... for minting provider ids.
+func (s *Simulator) NextSerial() uint64 {
+	s.genMu.Lock()
+	defer s.genMu.Unlock()
+	s.serial++
+	return s.serial
+}
+
+// Reset forgets every entity of provider (all providers when empty) and returns how many
+// payments were dropped. A full reset also re-seeds the generator and the serials, so a
+// test that resets first sees the same ids every run.
+func (s *Simulator) Reset(provider string) int {
+	s.mu.Lock()
+	n := s.ledger.forget(provider)
+	if provider == "" {
+		s.armed = nil
+	}
+	s.mu.Unlock()
+	if provider == "" {
+		s.genMu.Lock()
+		s.fake = gofakeit.New(uint64(s.seed))
+		s.serial = 0
+		s.genMu.Unlock()
+	}
+	return n
+}
+
+// PaymentRequest creates a payment.
+type PaymentRequest struct {
+	Key
+	ProviderID string
+	// Aliases are further provider-minted ids the payment can be found by.
+	Aliases map[string]string
+	Amount  Amount
+	Flow    Flow
+	// Fields are the provider's wire fields worth keeping (dates, trade type, notify url).
+	Fields map[string]string
+	// Fingerprint identifies the request's business content: a retry with the same key
+	// and fingerprint is a replay, with another fingerprint a duplicate.
+	Fingerprint string
+	// Scenario is the name asked for by the X-Paysim-Scenario header, if any.
+	Scenario string
+}
+
+// RefundRequest creates a refund of the payment Payment locates.
+type RefundRequest struct {
+	Key
+	Payment     Locator
+	ProviderID  string
+	Aliases     map[string]string
+	Amount      Amount
+	Fields      map[string]string
+	Fingerprint string
+	Scenario    string
+}
+
+// CloseRequest closes the unpaid payment Payment locates.
+type CloseRequest struct {
+	Key
+	Payment     Locator
+	ProviderID  string
+	Fields      map[string]string
+	Fingerprint string
+	Scenario    string
+}
+
+// CreatePayment books a new payment and starts its scenario. A retry of the same request
+// returns the stored payment with Replayed set; the same id with other content is a
+// duplicate_request error.
+func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
+	if req.Amount <= 0 {
+		return PaymentView{}, Errorf(ErrInvalidParams, "payment amount must be positive, got %s", req.Amount)
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.ledger.payments[req.Key]; p != nil {
+		return s.replayPayment(p, req.Fingerprint, now)
+	}
+	sc, by, err := s.selectLocked(selection{provider: req.Provider, op: OpPayment, amount: req.Amount, id: req.ID, flow: req.Flow, header: req.Scenario})
+	if err != nil {
+		return PaymentView{}, err
+	}
+	p := &payment{flow: req.Flow}
+	p.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, req.Fingerprint, sc, by, now)
+	s.ledger.payments[req.Key] = p
+	s.ledger.index(OpPayment, &p.entity, p)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.view(), nil
+}
+
+func (s *Simulator) replayPayment(p *payment, fingerprint string, now time.Time) (PaymentView, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fingerprint != fingerprint {
+		return PaymentView{}, Errorf(ErrDuplicateRequest, "payment %s of merchant %s already exists with different content", p.key.ID, p.key.Merchant)
+	}
+	p.settle(now)
+	v := p.view()
+	v.Replayed, v.Reply = true, p.reply
+	return v, nil
+}
+
+// SeedPayment books a payment that is already paid, bypassing scenarios: the control
+// plane's way to give a test something to refund.
+func (s *Simulator) SeedPayment(req PaymentRequest) (PaymentView, error) {
+	if req.Amount <= 0 {
+		return PaymentView{}, Errorf(ErrInvalidParams, "amount must be positive, got %s", req.Amount)
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ledger.payments[req.Key] != nil {
+		return PaymentView{}, Errorf(ErrDuplicateRequest, "payment %s of merchant %s on %s already exists", req.ID, req.Merchant, req.Provider)
+	}
+	p := &payment{flow: req.Flow}
+	p.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, "", seededPaid, "seeded through the control plane", now)
+	s.ledger.payments[req.Key] = p
+	s.ledger.index(OpPayment, &p.entity, p)
+	return p.view(), nil
+}
+
+var seededPaid = &Scenario{
+	Name:        "builtin:seeded-paid",
+	Description: "Seeded through the control plane as already paid.",
+	States:      []State{{Name: "paid", Status: StatusSuccess}},
+	Source:      "builtin",
+}
+
+// QueryPayment reads a payment. counted says whether this read is a status query that
+// scenarios count ("succeeds on the 2nd query").
+func (s *Simulator) QueryPayment(provider, merchant string, loc Locator, counted bool) (PaymentView, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	p := s.ledger.findPayment(provider, merchant, loc)
+	s.mu.Unlock()
+	if p == nil {
+		return PaymentView{}, notFound("payment", merchant, loc)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.settle(now)
+	if counted && p.m.advance(now, true) {
+		p.settle(now)
+	}
+	return p.view(), nil
+}
+
+// CreateRefund books a refund against a paid payment, reserving its amount until the
+// refund is decided, so that concurrent refunds can never exceed what was paid.
+func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
+	if req.Amount <= 0 {
+		return RefundView{}, Errorf(ErrInvalidParams, "refund amount must be positive, got %s", req.Amount)
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.ledger.refunds[req.Key]; r != nil {
+		r.payment.mu.Lock()
+		defer r.payment.mu.Unlock()
+		if r.fingerprint != req.Fingerprint {
+			return RefundView{}, Errorf(ErrDuplicateRequest, "refund %s of merchant %s already exists with different content", req.ID, req.Merchant)
+		}
+		r.payment.settle(now)
+		v := r.view()
+		v.Replayed, v.Reply = true, r.reply
+		return v, nil
+	}
+	p := s.ledger.findPayment(req.Provider, req.Merchant, req.Payment)
+	if p == nil {
+		return RefundView{}, notFound("original payment", req.Merchant, req.Payment)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.settle(now)
+	sc, by, err := s.selectLocked(selection{provider: req.Provider, op: OpRefund, amount: req.Amount, id: req.ID, header: req.Scenario})
+	if err != nil {
+		return RefundView{}, err
+	}
+	if st := p.m.status(); st != StatusSuccess {
+		return RefundView{}, Errorf(ErrInvalidState, "payment %s is %s, only a paid payment can be refunded", p.key.ID, st)
+	}
+	if req.Amount > p.refundable() {
+		return RefundView{}, Errorf(ErrInsufficientBalance, "refund of %s exceeds the refundable balance %s of payment %s (paid %s, refunded %s, pending %s)",
+			req.Amount, p.refundable(), p.key.ID, p.amount, p.refunded, p.reserved)
+	}
+	r := &refund{payment: p}
+	r.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, req.Fingerprint, sc, by, now)
+	p.refunds = append(p.refunds, r)
+	p.reserved += r.amount
+	p.applyRefund(r)
+	s.ledger.refunds[req.Key] = r
+	s.ledger.index(OpRefund, &r.entity, r)
+	return r.view(), nil
+}
+
+// QueryRefund reads a refund; every call is a status query of it.
+func (s *Simulator) QueryRefund(provider, merchant string, loc Locator) (RefundView, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	r := s.ledger.findRefund(provider, merchant, loc)
+	s.mu.Unlock()
+	if r == nil {
+		return RefundView{}, notFound("refund", merchant, loc)
+	}
+	p := r.payment
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.settle(now)
+	if r.m.advance(now, true) {
+		p.applyRefund(r)
+	}
+	return r.view(), nil
+}
+
+// CreateClose asks to close an unpaid payment. While the close is being decided the
+// payment stands still; if a close is already being decided, that close is returned.
+func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.ledger.closes[req.Key]; c != nil {
+		c.payment.mu.Lock()
+		defer c.payment.mu.Unlock()
+		if c.fingerprint != req.Fingerprint {
+			return CloseView{}, Errorf(ErrDuplicateRequest, "close %s of merchant %s already exists with different content", req.ID, req.Merchant)
+		}
+		c.payment.settle(now)
+		v := c.view()
+		v.Replayed, v.Reply = true, c.reply
+		return v, nil
+	}
+	p := s.ledger.findPayment(req.Provider, req.Merchant, req.Payment)
+	if p == nil {
+		return CloseView{}, notFound("original payment", req.Merchant, req.Payment)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.settle(now)
+	if c := p.closedBy(); c != nil {
+		return CloseView{}, &Error{Kind: ErrInvalidState, Detail: fmt.Sprintf("payment %s was already closed by %s", p.key.ID, c.key.ID),
+			Reason: ReasonAlreadyClosed}
+	}
+	if st := p.m.status(); st.Final() {
+		return CloseView{}, &Error{Kind: ErrInvalidState, Detail: fmt.Sprintf("payment %s is already final (%s) and cannot be closed", p.key.ID, st),
+			Reason: ReasonPaymentFinal}
+	}
+	if c := p.pendingClose(); c != nil {
+		return c.view(), nil
+	}
+	sc, by, err := s.selectLocked(selection{provider: req.Provider, op: OpClose, id: req.ID, header: req.Scenario})
+	if err != nil {
+		return CloseView{}, err
+	}
+	c := &closeOp{payment: p}
+	c.entity = newEntity(req.Key, req.ProviderID, nil, p.amount, req.Fields, req.Fingerprint, sc, by, now)
+	p.closes = append(p.closes, c)
+	p.m.frozen = true
+	p.applyClose(c)
+	s.ledger.closes[req.Key] = c
+	return c.view(), nil
+}
+
+// QueryClose reads the latest close of the payment loc finds; every call is a status
+// query of that close. It fails with not_found when the payment has never been closed.
+func (s *Simulator) QueryClose(provider, merchant string, loc Locator) (CloseView, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	p := s.ledger.findPayment(provider, merchant, loc)
+	s.mu.Unlock()
+	if p == nil {
+		return CloseView{}, notFound("original payment", merchant, loc)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.settle(now)
+	if len(p.closes) == 0 {
+		return CloseView{}, &Error{Kind: ErrNotFound, Detail: fmt.Sprintf("payment %s has no close request", p.key.ID),
+			Reason: ReasonNoClose}
+	}
+	c := p.closes[len(p.closes)-1]
+	if c.m.advance(now, true) {
+		p.applyClose(c)
+	}
+	return c.view(), nil
+}
+
+// Remember stores the signed response to a create request, so that an identical retry
+// gets the very same bytes.
+func (s *Simulator) Remember(op Operation, key Key, reply []byte) {
+	s.mu.Lock()
+	var p *payment
+	var e *entity
+	switch op {
+	case OpPayment:
+		if x := s.ledger.payments[key]; x != nil {
+			p, e = x, &x.entity
+		}
+	case OpRefund:
+		if x := s.ledger.refunds[key]; x != nil {
+			p, e = x.payment, &x.entity
+		}
+	case OpClose:
+		if x := s.ledger.closes[key]; x != nil {
+			p, e = x.payment, &x.entity
+		}
+	}
+	s.mu.Unlock()
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e.reply == nil {
+		e.reply = reply
+	}
+}
+
+func newEntity(key Key, providerID string, aliases map[string]string, amount Amount, fields map[string]string, fingerprint string, sc *Scenario, by string, now time.Time) entity {
+	return entity{key: key, providerID: providerID, aliases: maps.Clone(aliases), amount: amount,
+		createdAt: now, fields: maps.Clone(fields), fingerprint: fingerprint, selectedBy: by, m: newMachine(sc, now)}
+}
+
+func notFound(what, merchant string, loc Locator) *Error {
+	by := "id"
+	if loc.Name != "" {
+		by = loc.Name
+	}
+	return Errorf(ErrNotFound, "no %s of merchant %s with %s %q", what, merchant, by, loc.Value)
+}
+
+// Armed is a scenario armed through the control plane for the next matching operations.
+type Armed struct {
+	ID        int       `json:"id"`
+	Scenario  string    `json:"scenario"`
+	Provider  string    `json:"provider,omitempty"`
+	Operation Operation `json:"operation"`
+	Remaining int       `json:"remaining"`
+	Expires   time.Time `json:"expires,omitzero"`
+}
+
+// Arm makes the named scenario apply to the next times operations of its kind (on provider,
+// or any provider when empty), until ttl has passed on the simulator's clock (0: no limit).
+func (s *Simulator) Arm(name, provider string, times int, ttl time.Duration) (Armed, error) {
+	sc, ok := s.Scenarios().Lookup(name)
+	if !ok {
+		return Armed{}, fmt.Errorf("no scenario named %q; loaded: %s", name, strings.Join(s.Scenarios().Names(), ", "))
+	}
+	if provider != "" && !sc.AppliesTo(provider) {
+		return Armed{}, fmt.Errorf("scenario %q is limited to providers %s", name, strings.Join(sc.Providers, ", "))
+	}
+	if times < 1 {
+		return Armed{}, fmt.Errorf("times must be at least 1, got %d", times)
+	}
+	if ttl < 0 {
+		return Armed{}, fmt.Errorf("ttl must not be negative, got %s", ttl)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.armSeq++
+	a := &Armed{ID: s.armSeq, Scenario: name, Provider: provider, Operation: sc.Operation, Remaining: times}
+	if ttl > 0 {
+		a.Expires = s.clock.Now().Add(ttl)
+	}
+	s.armed = append(s.armed, a)
+	return *a, nil
+}
+
+// ArmedScenarios lists what is armed and not yet used up or expired.
+func (s *Simulator) ArmedScenarios() []Armed {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pruneArmedLocked(now)
+	out := make([]Armed, len(s.armed))
+	for i, a := range s.armed {
+		out[i] = *a
+	}
+	return out
+}
+
+// Disarm drops every armed scenario and returns how many there were.
+func (s *Simulator) Disarm() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.armed)
+	s.armed = nil
+	return n
+}
+
+func (s *Simulator) pruneArmedLocked(now time.Time) {
+	kept := s.armed[:0]
+	for _, a := range s.armed {
+		if a.Remaining > 0 && (a.Expires.IsZero() || now.Before(a.Expires)) {
+			kept = append(kept, a)
+		}
+	}
+	s.armed = kept
+}
+
+type selection struct {
+	provider string
+	op       Operation
+	amount   Amount
+	id       string
+	flow     Flow
+	header   string
+}
+
+// selectLocked picks the scenario for a new entity, first match wins: the request header,
+// an armed scenario, a scenario whose trigger matches (in name order), the default, and
+// finally immediate success. It also applies a reject scenario. The caller holds s.mu.
+func (s *Simulator) selectLocked(sel selection) (*Scenario, string, error) {
+	set := s.Scenarios()
+	sc, by := s.pickLocked(set, sel)
+	if sc.Reject != nil {
+		return nil, "", &Error{Kind: sc.Reject.Error, Scenario: sc.Name, Fields: sc.Reject.Fields[sel.provider],
+			Detail: fmt.Sprintf("refused by scenario %q (%s)", sc.Name, by)}
+	}
+	return sc, by, nil
+}
+
+func (s *Simulator) pickLocked(set *ScenarioSet, sel selection) (*Scenario, string) {
+	if sel.header != "" {
+		if sc, ok := set.Lookup(sel.header); ok && sc.Operation == sel.op && sc.AppliesTo(sel.provider) {
+			return sc, "X-Paysim-Scenario header"
+		}
+	}
+	s.pruneArmedLocked(s.clock.Now())
+	for _, a := range s.armed {
+		if a.Operation != sel.op || (a.Provider != "" && a.Provider != sel.provider) {
+			continue
+		}
+		if sc, ok := set.Lookup(a.Scenario); ok && sc.AppliesTo(sel.provider) {
+			a.Remaining--
+			return sc, fmt.Sprintf("armed through the control plane (arm #%d)", a.ID)
+		}
+	}
+	for _, sc := range set.ordered {
+		if !sc.Default && !sc.When.empty() && sc.Operation == sel.op && sc.AppliesTo(sel.provider) && sc.When.matches(sel) {
+			return sc, "when: " + sc.When.String()
+		}
+	}
+	for _, sc := range set.ordered {
+		if sc.Default && sc.Operation == sel.op && sc.AppliesTo(sel.provider) && sc.When.matches(sel) {
+			return sc, "default for " + string(sel.op)
+		}
+	}
+	return immediateSuccess, "no scenario matched"
+}
+
+// CheckScenarioHeader tells a provider whether an X-Paysim-Scenario value names a loaded
+// scenario, so that a typo is answered loudly instead of silently ignored.
+func (s *Simulator) CheckScenarioHeader(name string) error {
+	if name == "" {
+		return nil
+	}
+	if _, ok := s.Scenarios().Lookup(name); !ok {
+		return Errorf(ErrInvalidParams, "X-Paysim-Scenario names no loaded scenario %q (loaded: %s)", name, strings.Join(s.Scenarios().Names(), ", "))
+	}
+	return nil
+}
+
+func (w When) matches(sel selection) bool {
+	if w.Amount != nil && *w.Amount != sel.amount {
+		return false
+	}
+	if w.IDPrefix != "" && !strings.HasPrefix(sel.id, w.IDPrefix) {
+		return false
+	}
+	if w.Flow != "" && w.Flow != sel.flow {
+		return false
+	}
+	return true
+}
+
+func (w When) String() string {
+	var parts []string
+	if w.Amount != nil {
+		parts = append(parts, "amount "+w.Amount.Yuan())
+	}
+	if w.IDPrefix != "" {
+		parts = append(parts, "id_prefix "+w.IDPrefix)
+	}
+	if w.Flow != "" {
+		parts = append(parts, "flow "+string(w.Flow))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,224 @@
+package sim
+
+import (
+	"fmt"
+	"maps"
+	"time"
+)
+
+// EntityView is a consistent copy of an entity, taken under its lock, for a provider to
+// render. Providers never hold pointers into the ledger.
+type EntityView struct {
+	Key
+	ProviderID string
+	Aliases    map[string]string
+	Amount     Amount
+	Status     Status
+	State      string
+	Scenario   string
+	CreatedAt  time.Time
+	// FinishedAt is when the entity reached its final status (zero while it has not).
+	FinishedAt time.Time
+	// Fields are the wire fields the provider stored at creation.
+	Fields map[string]string
+	// Overrides are the current scenario state's response overrides for this provider.
+	Overrides map[string]string
+	Queries   int
+	// Replayed is set when a create request was a retry of an earlier identical one;
+	// Reply then holds the bytes sent the first time (nil if they were not stored yet).
+	Replayed bool
+	Reply    []byte
+}
+
+// PaymentView is a payment as of one instant.
+type PaymentView struct {
+	EntityView
+	Flow     Flow
+	Refunded Amount // successful refunds
+	Pending  Amount // refunds still being decided
+	// RefundCount is the number of successful refunds.
+	RefundCount int
+	// ClosedBy is the id of the close that closed the payment.
+	ClosedBy string
+}
+
+// Refundable is what may still be refunded.
+func (v PaymentView) Refundable() Amount { return v.Amount - v.Refunded - v.Pending }
+
+// RefundView is a refund with its payment, as of one instant.
+type RefundView struct {
+	EntityView
+	Payment PaymentView
+}
+
+// CloseView is a close with its payment, as of one instant.
+type CloseView struct {
+	EntityView
+	Payment PaymentView
+}
+
+func (e *entity) view() EntityView {
+	return EntityView{
+		Key: e.key, ProviderID: e.providerID, Aliases: maps.Clone(e.aliases), Amount: e.amount,
+		Status: e.m.status(), State: e.stateName(), Scenario: e.m.scenario.Name,
+		CreatedAt: e.createdAt, FinishedAt: e.m.finishedAt(),
+		Fields: maps.Clone(e.fields), Overrides: maps.Clone(e.m.fields(e.key.Provider)), Queries: e.m.total,
+	}
+}
+
+func (e *entity) stateName() string {
+	if e.m.override != "" {
+		return string(e.m.override)
+	}
+	return e.m.current().Name
+}
+
+func (p *payment) view() PaymentView {
+	v := PaymentView{EntityView: p.entity.view(), Flow: p.flow, Refunded: p.refunded, Pending: p.reserved, RefundCount: p.refundN}
+	if c := p.closedBy(); c != nil {
+		v.ClosedBy = c.key.ID
+	}
+	return v
+}
+
+func (r *refund) view() RefundView {
+	return RefundView{EntityView: r.entity.view(), Payment: r.payment.view()}
+}
+
+func (c *closeOp) view() CloseView {
+	return CloseView{EntityView: c.entity.view(), Payment: c.payment.view()}
+}
+
+// Report explains an entity for the control plane: what it is, which scenario it got and
+// why, where it stands and what will move it next.
+type Report struct {
+	Key
+	Operation  Operation         `json:"operation"`
+	ProviderID string            `json:"provider_id,omitempty"`
+	Aliases    map[string]string `json:"aliases,omitempty"`
+	Amount     string            `json:"amount"`
+	Status     Status            `json:"status"`
+	State      string            `json:"state"`
+	Scenario   string            `json:"scenario"`
+	Source     string            `json:"scenario_source"`
+	SelectedBy string            `json:"selected_by"`
+	Next       string            `json:"next,omitempty"`
+	Queries    int               `json:"queries"`
+	CreatedAt  time.Time         `json:"created_at"`
+	FinishedAt time.Time         `json:"finished_at,omitzero"`
+	History    []Transition      `json:"history"`
+	Fields     map[string]string `json:"fields,omitempty"`
+	Refunded   string            `json:"refunded,omitempty"`
+	Pending    string            `json:"pending_refunds,omitempty"`
+	Refundable string            `json:"refundable,omitempty"`
+	Refunds    []Report          `json:"refunds,omitempty"`
+	Closes     []Report          `json:"closes,omitempty"`
+}
+
+func (e *entity) report(op Operation) Report {
+	return Report{
+		Key: e.key, Operation: op, ProviderID: e.providerID, Aliases: maps.Clone(e.aliases),
+		Amount: e.amount.Yuan(), Status: e.m.status(), State: e.stateName(),
+		Scenario: e.m.scenario.Name, Source: e.m.scenario.Source, SelectedBy: e.selectedBy,
+		Next: e.m.explainNext(), Queries: e.m.total, CreatedAt: e.createdAt, FinishedAt: e.m.finishedAt(),
+		History: append([]Transition(nil), e.m.history...), Fields: maps.Clone(e.fields),
+	}
+}
+
+func (p *payment) report() Report {
+	r := p.entity.report(OpPayment)
+	r.Refunded, r.Pending, r.Refundable = p.refunded.Yuan(), p.reserved.Yuan(), p.refundable().Yuan()
+	for _, x := range p.refunds {
+		r.Refunds = append(r.Refunds, x.entity.report(OpRefund))
+	}
+	for _, x := range p.closes {
+		r.Closes = append(r.Closes, x.entity.report(OpClose))
+	}
+	return r
+}
+
+func (m *machine) explainNext() string {
+	switch {
+	case m.override != "":
+		return ""
+	case m.frozen:
+		return "waiting for a pending close to be decided"
+	}
+	st := m.current()
+	if st.Next == "" {
+		if st.Status.Final() {
+			return ""
+		}
+		return fmt.Sprintf("stays %s: state %q has no next state", st.Status, st.Name)
+	}
+	var parts []string
+	if st.Until.Queries > 0 {
+		parts = append(parts, fmt.Sprintf("after %d more status quer%s", st.Until.Queries-m.queries, plural(st.Until.Queries-m.queries, "y", "ies")))
+	}
+	if st.Until.Elapsed > 0 {
+		parts = append(parts, "at "+m.enteredAt.Add(st.Until.Elapsed).Format(time.RFC3339))
+	}
+	msg := fmt.Sprintf("moves to %q ", st.Next)
+	if len(parts) == 2 {
+		return msg + parts[0] + " or " + parts[1] + ", whichever comes first"
+	}
+	return msg + parts[0]
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Inspect reports the payments of provider (all providers when empty) whose merchant id,
+// provider id or alias equals id, together with any payment owning a refund or close with
+// that id. With id empty it reports every payment of provider.
+func (s *Simulator) Inspect(provider, merchant, id string) []Report {
+	now := s.clock.Now()
+	s.mu.Lock()
+	var found []*payment
+	for _, p := range s.ledger.sortedPayments(provider) {
+		if merchant != "" && p.key.Merchant != merchant {
+			continue
+		}
+		if id == "" || p.matches(id) {
+			found = append(found, p)
+			continue
+		}
+		for _, r := range p.refunds {
+			if r.matches(id) {
+				found = append(found, p)
+				break
+			}
+		}
+		for _, c := range p.closes {
+			if c.matches(id) && (len(found) == 0 || found[len(found)-1] != p) {
+				found = append(found, p)
+				break
+			}
+		}
+	}
+	s.mu.Unlock()
+	out := make([]Report, 0, len(found))
+	for _, p := range found {
+		p.mu.Lock()
+		p.settle(now)
+		out = append(out, p.report())
+		p.mu.Unlock()
+	}
+	return out
+}
+
+func (e *entity) matches(id string) bool {
+	if e.key.ID == id || e.providerID == id {
+		return true
+	}
+	for _, v := range e.aliases {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
