@@ -72,6 +72,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 2
 	}
+	if cfg.envErr != nil && !flagSet(cfg.fs, "seed") {
+		fmt.Fprintln(stderr, "paysim:", cfg.envErr)
+		return 2
+	}
 	if cfg.fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "paysim: unexpected argument %q\n", cfg.fs.Arg(0))
 		printUsage(stderr, cfg)
@@ -84,6 +88,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 type config struct {
 	fs         *flag.FlagSet
 	addr       string
@@ -92,6 +102,7 @@ type config struct {
 	clock      string
 	clockStart string
 	seed       int64
+	envErr     error // a PAYSIM_* value that cannot be a default
 	verify     string
 	logLevel   string
 }
@@ -110,7 +121,10 @@ func newFlags(getenv func(string) string, out io.Writer) *config {
 	c.fs.StringVar(&c.keys, "keys", env("PAYSIM_KEYS", ""), "key folder shaped like keys/, replacing the embedded test keys (PAYSIM_KEYS)")
 	c.fs.StringVar(&c.clock, "clock", env("PAYSIM_CLOCK", "real"), "real, or virtual: moves only through POST /__paysim/clock (PAYSIM_CLOCK)")
 	c.fs.StringVar(&c.clockStart, "clock-start", env("PAYSIM_CLOCK_START", sim.DefaultVirtualStart.Format(time.RFC3339)), "where a virtual clock starts, RFC 3339 (PAYSIM_CLOCK_START)")
-	seed, _ := strconv.ParseInt(env("PAYSIM_SEED", "1"), 10, 64)
+	seed, err := strconv.ParseInt(env("PAYSIM_SEED", "1"), 10, 64)
+	if err != nil {
+		c.envErr = fmt.Errorf("PAYSIM_SEED %q is not an integer", getenv("PAYSIM_SEED"))
+	}
 	c.fs.Int64Var(&c.seed, "seed", seed, "seed of every generated value (PAYSIM_SEED)")
 	c.fs.StringVar(&c.verify, "verify", env("PAYSIM_VERIFY", "strict"), "request signatures: strict, log (serve anyway) or off (PAYSIM_VERIFY)")
 	c.fs.StringVar(&c.logLevel, "log-level", env("PAYSIM_LOG_LEVEL", "info"), "debug (one line a request), info, warn or error (PAYSIM_LOG_LEVEL)")
@@ -128,7 +142,7 @@ func printUsage(w io.Writer, c *config) {
 func build(cfg *config, logger *slog.Logger) (*sim.Simulator, []sim.Provider, error) {
 	verify, err := sim.ParseVerifyMode(cfg.verify)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("--verify: %w", err)
 	}
 	var clock sim.Clock
 	switch cfg.clock {
@@ -147,7 +161,9 @@ func build(cfg *config, logger *slog.Logger) (*sim.Simulator, []sim.Provider, er
 	if cfg.keys != "" {
 		keys = os.DirFS(cfg.keys)
 	}
-	load := func() (*sim.ScenarioSet, error) { return sim.LoadScenarios(paysim.DefaultScenarios(), ".", providerNames) }
+	load := func() (*sim.ScenarioSet, error) {
+		return sim.LoadScenarios(paysim.DefaultScenarios(), ".", providerNames)
+	}
 	var reload func() (*sim.ScenarioSet, error)
 	if cfg.scenarios != "" {
 		dir := cfg.scenarios

@@ -73,6 +73,9 @@ func bind(c echo.Context, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		return fmt.Errorf("the body is not the JSON this call takes: %w", err)
 	}
+	if err := dec.Decode(&struct{}{}); err != io.EOF {
+		return fmt.Errorf("the body is not the JSON this call takes: it has more after its JSON object")
+	}
 	return nil
 }
 

@@ -31,7 +31,7 @@ func (p *Provider) outTransID(now time.Time, channel string) string {
 	pattern := "42000" + now.Format(dateLayout) + "###############" // WeChat: 28 digits
 	switch channel {
 	case "A":
-		pattern = now.Format(dateLayout) + "2200140##############" // Alipay: 28 digits
+		pattern = now.Format(dateLayout) + "2200140#############" // Alipay: 28 digits
 	case "U":
 		pattern = "6202" + now.Format(dateTimeLayout) + "##########"
 	case "D":
@@ -47,7 +47,9 @@ func (p *Provider) payInfo(tradeType, seqID string, now time.Time) (field, value
 	case "A_NATIVE":
 		return "qr_code", p.core.Generate(func(f *gofakeit.Faker) string { return "https://qr.alipay.com/bax0" + f.Lexify("????????????????????") })
 	case "U_NATIVE":
-		return "qr_code", p.core.Generate(func(f *gofakeit.Faker) string { return "https://qr.95516.com/00010000/" + f.Numerify("########################") })
+		return "qr_code", p.core.Generate(func(f *gofakeit.Faker) string {
+			return "https://qr.95516.com/00010000/" + f.Numerify("########################")
+		})
 	case "D_NATIVE":
 		return "qr_code", "https://paysim.invalid/dcep/" + seqID
 	case "A_JSAPI":
