@@ -216,16 +216,18 @@ func loadFiles(fsys fs.FS, files []string, display func(string) string, provider
 		set.ordered = append(set.ordered, sc)
 	}
 	sort.Slice(set.ordered, func(i, j int) bool { return set.ordered[i].Name < set.ordered[j].Name })
-	problems = append(problems, checkDefaults(set.ordered, providers)...)
+	problems = append(problems, checkDefaults(set.ordered)...)
 	if len(problems) > 0 {
 		return nil, &LoadError{Problems: problems}
 	}
 	return set, nil
 }
 
-// checkDefaults refuses two defaults that could both claim the same operation, provider
-// and flow: which one wins would depend on file names, which nobody should have to know.
-func checkDefaults(list []*Scenario, providers []string) []Problem {
+// checkDefaults refuses two defaults that claim the same operation, provider and flow:
+// which one wins would then depend on file names, which nobody should have to know. A
+// default without providers or without a flow claims a wildcard, and a more specific
+// default is preferred over it when selecting (see defaultSpecificity).
+func checkDefaults(list []*Scenario) []Problem {
 	var problems []Problem
 	claimed := map[string]*Scenario{}
 	for _, sc := range list {
@@ -234,30 +236,41 @@ func checkDefaults(list []*Scenario, providers []string) []Problem {
 		}
 		provs := sc.Providers
 		if len(provs) == 0 {
-			provs = providers
+			provs = []string{"*"}
 		}
-		fls := []Flow{sc.When.Flow}
-		if sc.When.Flow == "" {
-			fls = flows
+		flow := string(sc.When.Flow)
+		if flow == "" {
+			flow = "*"
 		}
 		for _, p := range provs {
-			for _, f := range fls {
-				key := string(sc.Operation) + "/" + p + "/" + string(f)
-				if sc.Operation != OpPayment {
-					key = string(sc.Operation) + "/" + p
+			key := string(sc.Operation) + "/" + p + "/" + flow
+			if prev, ok := claimed[key]; ok {
+				scope := "every provider"
+				if p != "*" {
+					scope = p
 				}
-				if prev, ok := claimed[key]; ok && prev != sc {
-					problems = append(problems, Problem{File: sc.Source, Line: sc.Line, Msg: fmt.Sprintf(
-						"scenario %q is a second default for %s on %s (the first is %q in %s); keep one default per operation and provider",
-						sc.Name, sc.Operation, p, prev.Name, prev.Source)})
-					goto next
-				}
-				claimed[key] = sc
+				problems = append(problems, Problem{File: sc.Source, Line: sc.Line, Msg: fmt.Sprintf(
+					"scenario %q is a second default for %s on %s (the first is %q in %s); keep one default per operation, provider and flow",
+					sc.Name, sc.Operation, scope, prev.Name, prev.Source)})
+				break
 			}
+			claimed[key] = sc
 		}
-	next:
 	}
 	return problems
+}
+
+// defaultSpecificity ranks defaults that match the same operation: one narrowed to a flow
+// beats one narrowed to providers, which beats one for everything.
+func defaultSpecificity(sc *Scenario) int {
+	n := 0
+	if sc.When.Flow != "" {
+		n += 2
+	}
+	if len(sc.Providers) > 0 {
+		n++
+	}
+	return n
 }
 
 var scenarioName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -279,15 +292,19 @@ func ParseScenario(file string, data []byte, providers []string) (*Scenario, []P
 	}
 	sc := &Scenario{Source: file, Line: root.Line}
 	var statesNode, rejectNode, versionNode *yaml.Node
-	version := 0
+	version, versionParsed := 0, false
 	seen := p.mapping(root, []string{"version", "name", "description", "operation", "providers", "default", "when", "states", "reject"},
 		func(key string, k, v *yaml.Node) {
 			switch key {
 			case "version":
+				n := len(p.problems)
 				version, versionNode = p.int(v, "version"), v
+				versionParsed = len(p.problems) == n
 			case "name":
 				sc.Name = p.str(v, "name")
-				if sc.Name != "" && !scenarioName.MatchString(sc.Name) {
+				if sc.Name == "" {
+					p.errorf(v, "name must not be empty")
+				} else if !scenarioName.MatchString(sc.Name) {
 					p.errorf(v, "name %q must be lower case letters, digits, '.', '-' or '_' (it is used in headers and URLs)", sc.Name)
 				}
 			case "description":
@@ -313,7 +330,7 @@ func ParseScenario(file string, data []byte, providers []string) (*Scenario, []P
 	switch {
 	case !seen["version"]:
 		p.errorf(root, "version is missing: start the file with `version: %d`", SchemaVersion)
-	case version != SchemaVersion && version != 0:
+	case version != SchemaVersion && versionParsed:
 		p.errorf(versionNode, "version %d is not supported: this paysim reads scenario version %d", version, SchemaVersion)
 	}
 	if !seen["name"] {

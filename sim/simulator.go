@@ -212,10 +212,11 @@ func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
 	if p := s.ledger.payments[req.Key]; p != nil {
 		return s.replayPayment(p, req.Fingerprint, now)
 	}
-	sc, by, err := s.selectLocked(selection{provider: req.Provider, op: OpPayment, amount: req.Amount, id: req.ID, flow: req.Flow, header: req.Scenario})
+	sc, by, use, err := s.selectLocked(selection{provider: req.Provider, op: OpPayment, amount: req.Amount, id: req.ID, flow: req.Flow, header: req.Scenario})
 	if err != nil {
 		return PaymentView{}, err
 	}
+	use()
 	p := &payment{flow: req.Flow}
 	p.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, req.Fingerprint, sc, by, now)
 	s.ledger.payments[req.Key] = p
@@ -309,7 +310,7 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.settle(now)
-	sc, by, err := s.selectLocked(selection{provider: req.Provider, op: OpRefund, amount: req.Amount, id: req.ID, header: req.Scenario})
+	sc, by, use, err := s.selectLocked(selection{provider: req.Provider, op: OpRefund, amount: req.Amount, id: req.ID, header: req.Scenario})
 	if err != nil {
 		return RefundView{}, err
 	}
@@ -320,6 +321,7 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 		return RefundView{}, Errorf(ErrInsufficientBalance, "refund of %s exceeds the refundable balance %s of payment %s (paid %s, refunded %s, pending %s)",
 			req.Amount, p.refundable(), p.key.ID, p.amount, p.refunded, p.reserved)
 	}
+	use()
 	r := &refund{payment: p}
 	r.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, req.Fingerprint, sc, by, now)
 	p.refunds = append(p.refunds, r)
@@ -384,10 +386,11 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 	if c := p.pendingClose(); c != nil {
 		return c.view(), nil
 	}
-	sc, by, err := s.selectLocked(selection{provider: req.Provider, op: OpClose, id: req.ID, header: req.Scenario})
+	sc, by, use, err := s.selectLocked(selection{provider: req.Provider, op: OpClose, id: req.ID, header: req.Scenario})
 	if err != nil {
 		return CloseView{}, err
 	}
+	use()
 	c := &closeOp{payment: p}
 	c.entity = newEntity(req.Key, req.ProviderID, nil, p.amount, req.Fields, req.Fingerprint, sc, by, now)
 	p.closes = append(p.closes, c)
@@ -544,22 +547,31 @@ type selection struct {
 }
 
 // selectLocked picks the scenario for a new entity, first match wins: the request header,
-// an armed scenario, a scenario whose trigger matches (in name order), the default, and
-// finally immediate success. It also applies a reject scenario. The caller holds s.mu.
-func (s *Simulator) selectLocked(sel selection) (*Scenario, string, error) {
+// an armed scenario, a scenario whose trigger matches (in name order), the most specific
+// default, and finally immediate success. A reject scenario is returned as its error, and
+// counts as used. Otherwise the caller calls use once the entity is booked, so that an
+// armed scenario is not spent on an operation refused for another reason. The caller
+// holds s.mu.
+func (s *Simulator) selectLocked(sel selection) (sc *Scenario, by string, use func(), err error) {
 	set := s.Scenarios()
-	sc, by := s.pickLocked(set, sel)
+	sc, by, arm := s.pickLocked(set, sel)
+	use = func() {
+		if arm != nil {
+			arm.Remaining--
+		}
+	}
 	if sc.Reject != nil {
-		return nil, "", &Error{Kind: sc.Reject.Error, Scenario: sc.Name, Fields: sc.Reject.Fields[sel.provider],
+		use()
+		return nil, "", nil, &Error{Kind: sc.Reject.Error, Scenario: sc.Name, Fields: sc.Reject.Fields[sel.provider],
 			Detail: fmt.Sprintf("refused by scenario %q (%s)", sc.Name, by)}
 	}
-	return sc, by, nil
+	return sc, by, use, nil
 }
 
-func (s *Simulator) pickLocked(set *ScenarioSet, sel selection) (*Scenario, string) {
+func (s *Simulator) pickLocked(set *ScenarioSet, sel selection) (*Scenario, string, *Armed) {
 	if sel.header != "" {
 		if sc, ok := set.Lookup(sel.header); ok && sc.Operation == sel.op && sc.AppliesTo(sel.provider) {
-			return sc, "X-Paysim-Scenario header"
+			return sc, "X-Paysim-Scenario header", nil
 		}
 	}
 	s.pruneArmedLocked(s.clock.Now())
@@ -568,21 +580,25 @@ func (s *Simulator) pickLocked(set *ScenarioSet, sel selection) (*Scenario, stri
 			continue
 		}
 		if sc, ok := set.Lookup(a.Scenario); ok && sc.AppliesTo(sel.provider) {
-			a.Remaining--
-			return sc, fmt.Sprintf("armed through the control plane (arm #%d)", a.ID)
+			return sc, fmt.Sprintf("armed through the control plane (arm #%d)", a.ID), a
 		}
 	}
 	for _, sc := range set.ordered {
 		if !sc.Default && !sc.When.empty() && sc.Operation == sel.op && sc.AppliesTo(sel.provider) && sc.When.matches(sel) {
-			return sc, "when: " + sc.When.String()
+			return sc, "when: " + sc.When.String(), nil
 		}
 	}
+	var best *Scenario
 	for _, sc := range set.ordered {
-		if sc.Default && sc.Operation == sel.op && sc.AppliesTo(sel.provider) && sc.When.matches(sel) {
-			return sc, "default for " + string(sel.op)
+		if sc.Default && sc.Operation == sel.op && sc.AppliesTo(sel.provider) && sc.When.matches(sel) &&
+			(best == nil || defaultSpecificity(sc) > defaultSpecificity(best)) {
+			best = sc
 		}
 	}
-	return immediateSuccess, "no scenario matched"
+	if best != nil {
+		return best, "default for " + string(sel.op), nil
+	}
+	return immediateSuccess, "no scenario matched", nil
 }
 
 // CheckScenarioHeader tells a provider whether an X-Paysim-Scenario value names a loaded

@@ -1,0 +1,120 @@
+package huifu_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/paysim/paysim"
+	"github.com/paysim/paysim/server"
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/huifu"
+	"github.com/paysim/paysim/sim/huifu/huifutest"
+)
+
+var allProviders = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
+
+// env is one simulator behind a real HTTP server, with a verifying Huifu client.
+type env struct {
+	core   *sim.Simulator
+	clock  *sim.VirtualClock
+	srv    *httptest.Server
+	client *huifutest.Client
+}
+
+func newEnv(t testing.TB, opts ...sim.Option) *env {
+	t.Helper()
+	set, err := sim.LoadScenarios(paysim.DefaultScenarios(), ".", allProviders)
+	require.NoError(t, err)
+	clock := sim.NewVirtualClock(sim.DefaultVirtualStart)
+	core := sim.New(append([]sim.Option{sim.WithClock(clock), sim.WithScenarios(set, nil)}, opts...)...)
+	hf, err := huifu.New(core, paysim.DefaultKeys())
+	require.NoError(t, err)
+	srv := httptest.NewServer(server.New(core, []sim.Provider{hf}, "test"))
+	t.Cleanup(srv.Close)
+	client, err := huifutest.NewClient(srv.URL, paysim.DefaultKeys())
+	require.NoError(t, err)
+	return &env{core: core, clock: clock, srv: srv, client: client}
+}
+
+var idSeq atomic.Int64
+
+// id returns a request id unique within the test binary.
+func id(prefix string) string { return fmt.Sprintf("%s%06d", prefix, idSeq.Add(1)) }
+
+const today = "20260101" // the virtual clock's start date
+
+// post sends a signed request and fails the test on transport or signature problems.
+func (e *env) post(t testing.TB, path string, data map[string]any) *huifutest.Response {
+	t.Helper()
+	resp, err := e.client.Post(path, data)
+	require.NoError(t, err)
+	return resp
+}
+
+// seedPaid books a paid order dated today, as the control plane does.
+func (e *env) seedPaid(t testing.TB, id, amount string) sim.PaymentView {
+	return e.seedPaidOn(t, id, amount, today)
+}
+
+func (e *env) seedPaidOn(t testing.TB, id, amount, reqDate string) sim.PaymentView {
+	t.Helper()
+	a, err := sim.ParseYuan(amount)
+	require.NoError(t, err)
+	req := sim.PaymentRequest{Key: sim.Key{Provider: huifu.Name, Merchant: huifutest.HuifuID, ID: id}, Amount: a,
+		Fields: map[string]string{"req_date": reqDate}}
+	hf, err := huifu.New(e.core, paysim.DefaultKeys())
+	require.NoError(t, err)
+	hf.PrepareSeed(&req)
+	v, err := e.core.SeedPayment(req)
+	require.NoError(t, err)
+	return v
+}
+
+// snapshot renders every entity, to prove a request changed nothing.
+func (e *env) snapshot(t testing.TB) string {
+	t.Helper()
+	return fmt.Sprintf("%+v", e.core.Inspect("", "", ""))
+}
+
+func refundData(reqSeq, orgSeq, amount string) map[string]any {
+	return map[string]any{"req_date": today, "req_seq_id": reqSeq, "huifu_id": huifutest.HuifuID,
+		"ord_amt": amount, "org_req_date": today, "org_req_seq_id": orgSeq}
+}
+
+func refundQueryData(refundSeq string) map[string]any {
+	return map[string]any{"huifu_id": huifutest.HuifuID, "org_req_date": today, "org_req_seq_id": refundSeq}
+}
+
+func queryData(orgSeq string) map[string]any {
+	return map[string]any{"huifu_id": huifutest.HuifuID, "org_req_date": today, "org_req_seq_id": orgSeq}
+}
+
+func jspayData(reqSeq, amount, tradeType string) map[string]any {
+	return map[string]any{"req_date": today, "req_seq_id": reqSeq, "huifu_id": huifutest.HuifuID,
+		"goods_desc": "测试商品", "trade_type": tradeType, "trans_amt": amount}
+}
+
+func micropayData(reqSeq, amount, authCode string) map[string]any {
+	return map[string]any{"req_date": today, "req_seq_id": reqSeq, "huifu_id": huifutest.HuifuID,
+		"goods_desc": "测试商品", "trans_amt": amount, "auth_code": authCode,
+		"risk_check_data": `{"ip_addr":"127.0.0.1"}`}
+}
+
+func closeData(reqSeq, orgSeq string) map[string]any {
+	return map[string]any{"req_date": today, "req_seq_id": reqSeq, "huifu_id": huifutest.HuifuID,
+		"org_req_date": today, "org_req_seq_id": orgSeq}
+}
+
+const (
+	pathJspay       = "/v3/trade/payment/jspay"
+	pathMicropay    = "/v3/trade/payment/micropay"
+	pathQuery       = "/v3/trade/payment/scanpay/query"
+	pathRefund      = "/v3/trade/payment/scanpay/refund"
+	pathRefundQuery = "/v3/trade/payment/scanpay/refundquery"
+	pathClose       = "/v2/trade/payment/scanpay/close"
+	pathCloseQuery  = "/v2/trade/payment/scanpay/closequery"
+)

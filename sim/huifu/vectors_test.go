@@ -1,0 +1,128 @@
+package huifu_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paysim/paysim/sim/huifu/huifutest"
+)
+
+// vector is a request captured from a real client (testdata/vectors/README.md).
+type vector struct {
+	Provider string            `json:"provider"`
+	Client   string            `json:"client"`
+	Method   string            `json:"method"`
+	Path     string            `json:"path"`
+	Headers  map[string]string `json:"headers"`
+	Body     string            `json:"body"`
+}
+
+func loadVectors(t *testing.T, dir string) map[string]vector {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "vectors", dir, "huifu--*.json"))
+	require.NoError(t, err)
+	out := map[string]vector{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var v vector
+		require.NoError(t, json.Unmarshal(raw, &v), f)
+		out[filepath.Base(f)] = v
+	}
+	return out
+}
+
+// replay sends a vector byte for byte with its headers; the answer must verify.
+func (e *env) replay(t *testing.T, v vector) *huifutest.Response {
+	t.Helper()
+	resp, err := e.client.Do(v.Method, v.Path, v.Headers["Content-Type"], []byte(v.Body))
+	require.NoError(t, err, "the answer must be a signed Huifu response")
+	return resp
+}
+
+// The capture day of the vectors: the original order they name was paid that day.
+const captureDay = "20261122"
+
+// Every request captured from the official Go, PHP and Python SDKs passes signature
+// verification, and with the order they name seeded they do real business.
+func TestRealClientVectors(t *testing.T) {
+	vectors := loadVectors(t, "requests")
+	require.Len(t, vectors, 12, "4 requests from each of the Go, PHP and Python SDKs")
+	for name, v := range vectors {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			e.seedPaidOn(t, "pay202611220001", "1.00", captureDay)
+			resp := e.replay(t, v)
+			require.Equal(t, 200, resp.Status)
+			require.NotEqual(t, "验签不通过", resp.Data["resp_desc"], "diagnostic: %s", resp.Header.Get("X-Paysim-Diagnostic"))
+			switch {
+			case strings.HasSuffix(v.Path, "/scanpay/query"):
+				assert.Equal(t, "00000000", resp.Code())
+				assert.Equal(t, "S", resp.Data["trans_stat"])
+				assert.Equal(t, "1.00", resp.Data["trans_amt"])
+			case strings.HasSuffix(v.Path, "/scanpay/refund"):
+				assert.Equal(t, "00000100", resp.Code())
+				assert.Equal(t, "P", resp.Data["trans_stat"])
+				assert.Equal(t, "退款/测试", resp.Data["remark"], "free text is echoed raw, slash included")
+			case strings.HasSuffix(v.Path, "/refundquery"):
+				assert.Equal(t, "23000001", resp.Code(), "the refund it asks for was never made here")
+			case strings.HasSuffix(v.Path, "/closequery"):
+				assert.Equal(t, "23000001", resp.Code())
+				assert.Equal(t, "关单记录不存在", resp.Data["resp_desc"])
+			default:
+				t.Fatalf("no expectation for vector path %s", v.Path)
+			}
+		})
+	}
+}
+
+// The refund vectors followed by their refund-query vectors, in one simulator: the
+// query made by each SDK finds the refund made by the same SDK.
+func TestRealClientVectorsRefundThenQuery(t *testing.T) {
+	vectors := loadVectors(t, "requests")
+	e := newEnv(t)
+	e.seedPaidOn(t, "pay202611220001", "1.00", captureDay)
+	for _, sdk := range []string{"go-sdk", "php-sdk", "python-sdk"} {
+		var refund, query vector
+		for name, v := range vectors {
+			if strings.Contains(name, sdk) && strings.HasSuffix(v.Path, "/scanpay/refund") {
+				refund = v
+			}
+			if strings.Contains(name, sdk) && strings.HasSuffix(v.Path, "/refundquery") {
+				query = v
+			}
+		}
+		require.NotEmpty(t, refund.Body, sdk)
+		assert.Equal(t, "00000100", e.replay(t, refund).Code(), sdk)
+		assert.Equal(t, "P", e.replay(t, query).Data["trans_stat"], "%s: 1st refund query", sdk)
+		assert.Equal(t, "S", e.replay(t, query).Data["trans_stat"], "%s: 2nd refund query", sdk)
+	}
+}
+
+// A request with one business value changed after signing is refused with the
+// signature error and a diagnostic, and changes nothing.
+func TestTamperedVectorsRefused(t *testing.T) {
+	vectors := loadVectors(t, "tampered")
+	require.Len(t, vectors, 12)
+	for name, v := range vectors {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			e.seedPaidOn(t, "pay202611220001", "1.00", captureDay)
+			before := e.snapshot(t)
+			resp := e.replay(t, v)
+			assert.Equal(t, 200, resp.Status)
+			assert.Equal(t, "10000000", resp.Code())
+			assert.Equal(t, "验签不通过", resp.Data["resp_desc"])
+			diag := resp.Header.Get("X-Paysim-Diagnostic")
+			assert.Contains(t, diag, "sign does not verify")
+			assert.Contains(t, diag, "expected signed text")
+			assert.Equal(t, before, e.snapshot(t), "a refused request must not change state")
+		})
+	}
+}
