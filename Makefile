@@ -17,9 +17,15 @@ test:
 	$(GO) test -race -count=1 ./...
 	$(MAKE) fuzz
 
-# Each fuzz target runs its seed corpus in `go test` already; this explores beyond it.
+# Every provider package has a FuzzDecodeRequest target. `go test` runs its seed corpus
+# already; this explores beyond it, one package at a time (go test -fuzz takes one).
+FUZZ_PKGS := $(sort $(dir $(shell grep -l '^func FuzzDecodeRequest' sim/*/fuzz_test.go)))
+
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzDecodeRequest$$' -fuzztime=$(FUZZTIME) ./sim/huifu
+	@for p in $(FUZZ_PKGS); do \
+		echo "fuzzing ./$$p for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz='^FuzzDecodeRequest$$' -fuzztime=$(FUZZTIME) ./$$p || exit 1; \
+	done
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...

@@ -61,6 +61,9 @@ type payment struct {
 	refunded Amount // successful refunds
 	reserved Amount // refunds still being decided
 	refundN  int
+	// expiresAt closes the payment if it is still undecided then (zero: never).
+	expiresAt time.Time
+	closure   Closure
 }
 
 type refund struct {
@@ -72,6 +75,7 @@ type refund struct {
 type closeOp struct {
 	entity
 	payment *payment
+	reverse bool
 	settled bool
 }
 
@@ -178,6 +182,13 @@ func (p *payment) settle(now time.Time) {
 		c.m.advance(now, false)
 		p.applyClose(c)
 	}
+	if !p.expiresAt.IsZero() && !now.Before(p.expiresAt) && !p.m.frozen {
+		p.m.advance(p.expiresAt, false)
+		if !p.m.status().Final() {
+			p.m.force(StatusClosed, p.expiresAt, "expired")
+			p.closure = ClosureExpired
+		}
+	}
 	p.m.advance(now, false)
 	for _, r := range p.refunds {
 		r.m.advance(now, false)
@@ -211,8 +222,13 @@ func (p *payment) applyClose(c *closeOp) {
 	switch c.m.status() {
 	case StatusSuccess:
 		p.m.frozen = false
-		if !p.m.status().Final() {
+		switch {
+		case c.reverse && p.m.status() != StatusClosed && p.m.status() != StatusFailed:
+			p.m.force(StatusClosed, c.m.enteredAt, "reversed by "+c.key.ID)
+			p.closure = ClosureReversed
+		case !p.m.status().Final():
 			p.m.force(StatusClosed, c.m.enteredAt, "closed by "+c.key.ID)
+			p.closure = ClosureClosed
 		}
 		c.settled = true
 	case StatusFailed:

@@ -81,6 +81,17 @@ const (
 	ReasonAlreadyClosed = "already_closed"
 	ReasonPaymentFinal  = "payment_final"
 	ReasonNoClose       = "no_close"
+	ReasonRefunded      = "refunded" // a reversal of a payment that has refunds
+)
+
+// Closure says how a payment came to be closed.
+type Closure string
+
+const (
+	ClosureNone     Closure = ""
+	ClosureClosed   Closure = "closed"   // an unpaid payment closed by a close request
+	ClosureReversed Closure = "reversed" // a paid payment taken back by a reversal
+	ClosureExpired  Closure = "expired"  // an undecided payment that timed out
 )
 
 func (e *Error) Error() string {

@@ -61,6 +61,8 @@ type Simulator struct {
 	armed  []*Armed
 	armSeq int
 
+	onReset []func(provider string)
+
 	genMu  sync.Mutex // guards fake and serial
 	fake   *gofakeit.Faker
 	serial uint64
@@ -157,8 +159,15 @@ func (s *Simulator) Reset(provider string) int {
 		s.serial = 0
 		s.genMu.Unlock()
 	}
+	for _, fn := range s.onReset {
+		fn(provider)
+	}
 	return n
 }
+
+// OnReset registers fn to run on every Reset, with the provider reset ("" for all), so a
+// provider can forget state of its own (terminals, sessions). Register before serving.
+func (s *Simulator) OnReset(fn func(provider string)) { s.onReset = append(s.onReset, fn) }
 
 // PaymentRequest creates a payment.
 type PaymentRequest struct {
@@ -175,6 +184,9 @@ type PaymentRequest struct {
 	Fingerprint string
 	// Scenario is the name asked for by the X-Paysim-Scenario header, if any.
 	Scenario string
+	// ExpiresAfter closes the payment if it is still undecided this long after creation
+	// (an unpaid QR order timing out, a pay in progress auto-cancelled). 0: never.
+	ExpiresAfter time.Duration
 }
 
 // RefundRequest creates a refund of the payment Payment locates.
@@ -189,7 +201,9 @@ type RefundRequest struct {
 	Scenario    string
 }
 
-// CloseRequest closes the unpaid payment Payment locates.
+// CloseRequest closes the unpaid payment Payment locates. With Reverse set it is a
+// reversal (撤销/冲正), which also takes back a paid payment as long as nothing of it has
+// been refunded.
 type CloseRequest struct {
 	Key
 	Payment     Locator
@@ -197,6 +211,7 @@ type CloseRequest struct {
 	Fields      map[string]string
 	Fingerprint string
 	Scenario    string
+	Reverse     bool
 }
 
 // CreatePayment books a new payment and starts its scenario. A retry of the same request
@@ -212,6 +227,9 @@ func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
 	if p := s.ledger.payments[req.Key]; p != nil {
 		return s.replayPayment(p, req.Fingerprint, now)
 	}
+	if req.ExpiresAfter < 0 {
+		return PaymentView{}, Errorf(ErrInvalidParams, "expiry must not be negative, got %s", req.ExpiresAfter)
+	}
 	sc, by, use, err := s.selectLocked(selection{provider: req.Provider, op: OpPayment, amount: req.Amount, id: req.ID, flow: req.Flow, header: req.Scenario})
 	if err != nil {
 		return PaymentView{}, err
@@ -219,6 +237,9 @@ func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
 	use()
 	p := &payment{flow: req.Flow}
 	p.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, req.Fingerprint, sc, by, now)
+	if req.ExpiresAfter > 0 {
+		p.expiresAt = now.Add(req.ExpiresAfter)
+	}
 	s.ledger.payments[req.Key] = p
 	s.ledger.index(OpPayment, &p.entity, p)
 	p.mu.Lock()
@@ -317,6 +338,9 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 	if st := p.m.status(); st != StatusSuccess {
 		return RefundView{}, Errorf(ErrInvalidState, "payment %s is %s, only a paid payment can be refunded", p.key.ID, st)
 	}
+	if c := p.pendingClose(); c != nil {
+		return RefundView{}, Errorf(ErrInvalidState, "payment %s is being reversed by %s and cannot be refunded", p.key.ID, c.key.ID)
+	}
 	if req.Amount > p.refundable() {
 		return RefundView{}, Errorf(ErrInsufficientBalance, "refund of %s exceeds the refundable balance %s of payment %s (paid %s, refunded %s, pending %s)",
 			req.Amount, p.refundable(), p.key.ID, p.amount, p.refunded, p.reserved)
@@ -379,7 +403,12 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 		return CloseView{}, &Error{Kind: ErrInvalidState, Detail: fmt.Sprintf("payment %s was already closed by %s", p.key.ID, c.key.ID),
 			Reason: ReasonAlreadyClosed}
 	}
-	if st := p.m.status(); st.Final() {
+	switch st := p.m.status(); {
+	case req.Reverse && st == StatusSuccess && len(p.refunds) > 0:
+		return CloseView{}, &Error{Kind: ErrInvalidState, Detail: fmt.Sprintf("payment %s has refunds and can no longer be reversed", p.key.ID),
+			Reason: ReasonRefunded}
+	case req.Reverse && st == StatusSuccess:
+	case st.Final():
 		return CloseView{}, &Error{Kind: ErrInvalidState, Detail: fmt.Sprintf("payment %s is already final (%s) and cannot be closed", p.key.ID, st),
 			Reason: ReasonPaymentFinal}
 	}
@@ -391,7 +420,7 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 		return CloseView{}, err
 	}
 	use()
-	c := &closeOp{payment: p}
+	c := &closeOp{payment: p, reverse: req.Reverse}
 	c.entity = newEntity(req.Key, req.ProviderID, nil, p.amount, req.Fields, req.Fingerprint, sc, by, now)
 	p.closes = append(p.closes, c)
 	p.m.frozen = true

@@ -38,8 +38,12 @@ type PaymentView struct {
 	Pending  Amount // refunds still being decided
 	// RefundCount is the number of successful refunds.
 	RefundCount int
-	// ClosedBy is the id of the close that closed the payment.
+	// ClosedBy is the id of the close or reversal that closed the payment.
 	ClosedBy string
+	// Closure says how a closed payment was closed.
+	Closure Closure
+	// ExpiresAt is when an undecided payment will be closed (zero: never).
+	ExpiresAt time.Time
 }
 
 // Refundable is what may still be refunded.
@@ -74,7 +78,8 @@ func (e *entity) stateName() string {
 }
 
 func (p *payment) view() PaymentView {
-	v := PaymentView{EntityView: p.entity.view(), Flow: p.flow, Refunded: p.refunded, Pending: p.reserved, RefundCount: p.refundN}
+	v := PaymentView{EntityView: p.entity.view(), Flow: p.flow, Refunded: p.refunded, Pending: p.reserved, RefundCount: p.refundN,
+		Closure: p.closure, ExpiresAt: p.expiresAt}
 	if c := p.closedBy(); c != nil {
 		v.ClosedBy = c.key.ID
 	}
@@ -111,6 +116,8 @@ type Report struct {
 	Refunded   string            `json:"refunded,omitempty"`
 	Pending    string            `json:"pending_refunds,omitempty"`
 	Refundable string            `json:"refundable,omitempty"`
+	Closure    Closure           `json:"closure,omitempty"`
+	ExpiresAt  time.Time         `json:"expires_at,omitzero"`
 	Refunds    []Report          `json:"refunds,omitempty"`
 	Closes     []Report          `json:"closes,omitempty"`
 }
@@ -128,6 +135,10 @@ func (e *entity) report(op Operation) Report {
 func (p *payment) report() Report {
 	r := p.entity.report(OpPayment)
 	r.Refunded, r.Pending, r.Refundable = p.refunded.Yuan(), p.reserved.Yuan(), p.refundable().Yuan()
+	r.Closure, r.ExpiresAt = p.closure, p.expiresAt
+	if r.Next != "" && !p.expiresAt.IsZero() && !p.m.status().Final() {
+		r.Next += "; closed as expired at " + p.expiresAt.Format(time.RFC3339) + " if still undecided"
+	}
 	for _, x := range p.refunds {
 		r.Refunds = append(r.Refunds, x.entity.report(OpRefund))
 	}
