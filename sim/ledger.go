@@ -47,6 +47,8 @@ type entity struct {
 	reply       []byte
 	selectedBy  string
 	m           machine
+	// announced is set once the entity's final status was reported to its provider.
+	announced bool
 }
 
 // payment owns its refunds and closes; its mutex guards their state, so a refund's
@@ -64,6 +66,10 @@ type payment struct {
 	// expiresAt closes the payment if it is still undecided then (zero: never).
 	expiresAt time.Time
 	closure   Closure
+	// wakeAt is when a settle of the payment is scheduled (zero: none).
+	wakeAt time.Time
+	// forgotten is set when a reset dropped the payment; a pending wake-up then does nothing.
+	forgotten bool
 }
 
 type refund struct {
@@ -124,12 +130,20 @@ func (l *ledger) findRefund(provider, merchant string, loc Locator) *refund {
 func (l *ledger) forget(provider string) int {
 	if provider == "" {
 		n := len(l.payments)
+		for _, p := range l.payments {
+			p.mu.Lock()
+			p.forgotten = true
+			p.mu.Unlock()
+		}
 		*l = *newLedger()
 		return n
 	}
 	n := 0
-	for k := range l.payments {
+	for k, p := range l.payments {
 		if k.Provider == provider {
+			p.mu.Lock()
+			p.forgotten = true
+			p.mu.Unlock()
 			delete(l.payments, k)
 			n++
 		}

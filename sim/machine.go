@@ -99,3 +99,25 @@ func (m *machine) fields(provider string) map[string]string {
 	}
 	return m.current().Fields[provider]
 }
+
+// deadline is when the current state is left by time, or zero if time does not move it.
+func (m *machine) deadline() time.Time {
+	if m.frozen || m.override != "" {
+		return time.Time{}
+	}
+	st := m.current()
+	if st.Next == "" || st.Until.Elapsed == 0 {
+		return time.Time{}
+	}
+	return m.enteredAt.Add(st.Until.Elapsed)
+}
+
+// notifyFlags are the final state's notification settings. A status decided outside the
+// scenario (closed by a close, expired) notifies once.
+func (m *machine) notifyFlags() (notify, duplicate bool) {
+	if m.override != "" {
+		return true, false
+	}
+	st := m.current()
+	return st.Notify, st.DuplicateNotify
+}

@@ -53,7 +53,9 @@ type State struct {
 	Fields map[string]map[string]string
 	// Notify false suppresses the asynchronous notification a final state normally sends.
 	Notify bool
-	Line   int
+	// DuplicateNotify sends that notification twice, as providers warn can happen.
+	DuplicateNotify bool
+	Line            int
 }
 
 // Until says when a state is left: after Queries status queries of the entity in this
@@ -519,7 +521,7 @@ func (p *parser) states(v *yaml.Node, op Operation) []State {
 	for _, item := range v.Content {
 		st := State{Notify: true, Line: item.Line}
 		var untilNode *yaml.Node
-		seen := p.mapping(item, []string{"name", "status", "until", "next", "fields", "notify"}, func(key string, _, val *yaml.Node) {
+		seen := p.mapping(item, []string{"name", "status", "until", "next", "fields", "notify", "duplicate_notify"}, func(key string, _, val *yaml.Node) {
 			switch key {
 			case "name":
 				st.Name = p.str(val, "state name")
@@ -539,6 +541,8 @@ func (p *parser) states(v *yaml.Node, op Operation) []State {
 				st.Fields = p.fields(val)
 			case "notify":
 				st.Notify = p.bool(val, "notify")
+			case "duplicate_notify":
+				st.DuplicateNotify = p.bool(val, "duplicate_notify")
 			}
 		})
 		if !seen["name"] {
@@ -552,6 +556,9 @@ func (p *parser) states(v *yaml.Node, op Operation) []State {
 		}
 		if untilNode != nil && st.Next == "" {
 			p.errorf(untilNode, "state %q has until but no next state to go to", st.Name)
+		}
+		if st.DuplicateNotify && !st.Notify {
+			p.errorf(item, "state %q asks for a duplicate notification but has notify: false", st.Name)
 		}
 		if st.Next != "" && st.Status.Final() {
 			p.errorf(item, "state %q is final (%s) and cannot move on to %q", st.Name, st.Status, st.Next)

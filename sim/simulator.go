@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -62,6 +63,12 @@ type Simulator struct {
 	armSeq int
 
 	onReset []func(provider string)
+	hooks   map[string][]func(Event)
+
+	sched           *scheduler
+	outbox          *outbox
+	notifyTransport http.RoundTripper
+	notifyAllow     []string
 
 	genMu  sync.Mutex // guards fake and serial
 	fake   *gofakeit.Faker
@@ -102,6 +109,9 @@ func New(opts ...Option) *Simulator {
 		o(s)
 	}
 	s.fake = gofakeit.New(uint64(s.seed))
+	s.hooks = map[string][]func(Event){}
+	s.sched = newScheduler(s.clock)
+	s.outbox = newOutbox(s.clock, s.sched, s.notifyTransport, s.notifyAllow, func(msg string, args ...any) { s.logger.Info(msg, args...) })
 	return s
 }
 
@@ -159,6 +169,7 @@ func (s *Simulator) Reset(provider string) int {
 		s.serial = 0
 		s.genMu.Unlock()
 	}
+	s.outbox.reset(provider)
 	for _, fn := range s.onReset {
 		fn(provider)
 	}
@@ -218,6 +229,8 @@ type CloseRequest struct {
 // returns the stored payment with Replayed set; the same id with other content is a
 // duplicate_request error.
 func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
+	var evs []Event
+	defer s.emit(&evs) // after every lock below is released
 	if req.Amount <= 0 {
 		return PaymentView{}, Errorf(ErrInvalidParams, "payment amount must be positive, got %s", req.Amount)
 	}
@@ -225,7 +238,7 @@ func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if p := s.ledger.payments[req.Key]; p != nil {
-		return s.replayPayment(p, req.Fingerprint, now)
+		return s.replayPayment(p, req.Fingerprint, now, &evs)
 	}
 	if req.ExpiresAfter < 0 {
 		return PaymentView{}, Errorf(ErrInvalidParams, "expiry must not be negative, got %s", req.ExpiresAfter)
@@ -243,13 +256,13 @@ func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
 	s.ledger.payments[req.Key] = p
 	s.ledger.index(OpPayment, &p.entity, p)
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer s.release(p, &evs)
 	return p.view(), nil
 }
 
-func (s *Simulator) replayPayment(p *payment, fingerprint string, now time.Time) (PaymentView, error) {
+func (s *Simulator) replayPayment(p *payment, fingerprint string, now time.Time, evs *[]Event) (PaymentView, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer s.release(p, evs)
 	if p.fingerprint != fingerprint {
 		return PaymentView{}, Errorf(ErrDuplicateRequest, "payment %s of merchant %s already exists with different content", p.key.ID, p.key.Merchant)
 	}
@@ -273,6 +286,7 @@ func (s *Simulator) SeedPayment(req PaymentRequest) (PaymentView, error) {
 	}
 	p := &payment{flow: req.Flow}
 	p.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, "", seededPaid, "seeded through the control plane", now)
+	p.announced = true // seeded as already paid: nothing to notify
 	s.ledger.payments[req.Key] = p
 	s.ledger.index(OpPayment, &p.entity, p)
 	return p.view(), nil
@@ -288,6 +302,8 @@ var seededPaid = &Scenario{
 // QueryPayment reads a payment. counted says whether this read is a status query that
 // scenarios count ("succeeds on the 2nd query").
 func (s *Simulator) QueryPayment(provider, merchant string, loc Locator, counted bool) (PaymentView, error) {
+	var evs []Event
+	defer s.emit(&evs)
 	now := s.clock.Now()
 	s.mu.Lock()
 	p := s.ledger.findPayment(provider, merchant, loc)
@@ -296,7 +312,7 @@ func (s *Simulator) QueryPayment(provider, merchant string, loc Locator, counted
 		return PaymentView{}, notFound("payment", merchant, loc)
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer s.release(p, &evs)
 	p.settle(now)
 	if counted && p.m.advance(now, true) {
 		p.settle(now)
@@ -307,6 +323,8 @@ func (s *Simulator) QueryPayment(provider, merchant string, loc Locator, counted
 // CreateRefund books a refund against a paid payment, reserving its amount until the
 // refund is decided, so that concurrent refunds can never exceed what was paid.
 func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
+	var evs []Event
+	defer s.emit(&evs)
 	if req.Amount <= 0 {
 		return RefundView{}, Errorf(ErrInvalidParams, "refund amount must be positive, got %s", req.Amount)
 	}
@@ -315,7 +333,7 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 	defer s.mu.Unlock()
 	if r := s.ledger.refunds[req.Key]; r != nil {
 		r.payment.mu.Lock()
-		defer r.payment.mu.Unlock()
+		defer s.release(r.payment, &evs)
 		if r.fingerprint != req.Fingerprint {
 			return RefundView{}, Errorf(ErrDuplicateRequest, "refund %s of merchant %s already exists with different content", req.ID, req.Merchant)
 		}
@@ -329,7 +347,7 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 		return RefundView{}, notFound("original payment", req.Merchant, req.Payment)
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer s.release(p, &evs)
 	p.settle(now)
 	sc, by, use, err := s.selectLocked(selection{provider: req.Provider, op: OpRefund, amount: req.Amount, id: req.ID, header: req.Scenario})
 	if err != nil {
@@ -358,6 +376,8 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 
 // QueryRefund reads a refund; every call is a status query of it.
 func (s *Simulator) QueryRefund(provider, merchant string, loc Locator) (RefundView, error) {
+	var evs []Event
+	defer s.emit(&evs)
 	now := s.clock.Now()
 	s.mu.Lock()
 	r := s.ledger.findRefund(provider, merchant, loc)
@@ -367,7 +387,7 @@ func (s *Simulator) QueryRefund(provider, merchant string, loc Locator) (RefundV
 	}
 	p := r.payment
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer s.release(p, &evs)
 	p.settle(now)
 	if r.m.advance(now, true) {
 		p.applyRefund(r)
@@ -378,12 +398,14 @@ func (s *Simulator) QueryRefund(provider, merchant string, loc Locator) (RefundV
 // CreateClose asks to close an unpaid payment. While the close is being decided the
 // payment stands still; if a close is already being decided, that close is returned.
 func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
+	var evs []Event
+	defer s.emit(&evs)
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.ledger.closes[req.Key]; c != nil {
 		c.payment.mu.Lock()
-		defer c.payment.mu.Unlock()
+		defer s.release(c.payment, &evs)
 		if c.fingerprint != req.Fingerprint {
 			return CloseView{}, Errorf(ErrDuplicateRequest, "close %s of merchant %s already exists with different content", req.ID, req.Merchant)
 		}
@@ -397,7 +419,7 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 		return CloseView{}, notFound("original payment", req.Merchant, req.Payment)
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer s.release(p, &evs)
 	p.settle(now)
 	if c := p.closedBy(); c != nil {
 		return CloseView{}, &Error{Kind: ErrInvalidState, Detail: fmt.Sprintf("payment %s was already closed by %s", p.key.ID, c.key.ID),
@@ -432,6 +454,8 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 // QueryClose reads the latest close of the payment loc finds; every call is a status
 // query of that close. It fails with not_found when the payment has never been closed.
 func (s *Simulator) QueryClose(provider, merchant string, loc Locator) (CloseView, error) {
+	var evs []Event
+	defer s.emit(&evs)
 	now := s.clock.Now()
 	s.mu.Lock()
 	p := s.ledger.findPayment(provider, merchant, loc)
@@ -440,7 +464,7 @@ func (s *Simulator) QueryClose(provider, merchant string, loc Locator) (CloseVie
 		return CloseView{}, notFound("original payment", merchant, loc)
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer s.release(p, &evs)
 	p.settle(now)
 	if len(p.closes) == 0 {
 		return CloseView{}, &Error{Kind: ErrNotFound, Detail: fmt.Sprintf("payment %s has no close request", p.key.ID),

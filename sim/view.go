@@ -213,11 +213,13 @@ func (s *Simulator) Inspect(provider, merchant, id string) []Report {
 	}
 	s.mu.Unlock()
 	out := make([]Report, 0, len(found))
+	var evs []Event
+	defer s.emit(&evs)
 	for _, p := range found {
 		p.mu.Lock()
 		p.settle(now)
 		out = append(out, p.report())
-		p.mu.Unlock()
+		s.release(p, &evs)
 	}
 	return out
 }

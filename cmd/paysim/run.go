@@ -88,6 +88,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
+// hostList is a repeatable flag of hosts.
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, ",") }
+
+func (h *hostList) Set(v string) error {
+	if strings.TrimSpace(v) == "" || strings.Contains(v, "/") {
+		return fmt.Errorf("%q is not HOST or HOST:PORT", v)
+	}
+	*h = append(*h, strings.TrimSpace(v))
+	return nil
+}
+
 func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
@@ -105,6 +118,7 @@ type config struct {
 	envErr     error // a PAYSIM_* value that cannot be a default
 	verify     string
 	logLevel   string
+	allow      hostList
 }
 
 func newFlags(getenv func(string) string, out io.Writer) *config {
@@ -128,6 +142,14 @@ func newFlags(getenv func(string) string, out io.Writer) *config {
 	c.fs.Int64Var(&c.seed, "seed", seed, "seed of every generated value (PAYSIM_SEED)")
 	c.fs.StringVar(&c.verify, "verify", env("PAYSIM_VERIFY", "strict"), "request signatures: strict, log (serve anyway) or off (PAYSIM_VERIFY)")
 	c.fs.StringVar(&c.logLevel, "log-level", env("PAYSIM_LOG_LEVEL", "info"), "debug (one line a request), info, warn or error (PAYSIM_LOG_LEVEL)")
+	if v := getenv("PAYSIM_NOTIFY_ALLOW"); v != "" {
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				c.allow = append(c.allow, h)
+			}
+		}
+	}
+	c.fs.Var(&c.allow, "notify-allow", "HOST[:PORT] notifications may go to besides loopback; repeatable (PAYSIM_NOTIFY_ALLOW, comma-separated)")
 	c.fs.Usage = func() { printUsage(out, c) }
 	return c
 }
@@ -175,7 +197,7 @@ func build(cfg *config, logger *slog.Logger) (*sim.Simulator, []sim.Provider, er
 		return nil, nil, fmt.Errorf("loading scenarios:\n%w", err)
 	}
 	core := sim.New(sim.WithClock(clock), sim.WithSeed(cfg.seed), sim.WithVerifyMode(verify),
-		sim.WithLogger(logger), sim.WithScenarios(set, reload))
+		sim.WithLogger(logger), sim.WithScenarios(set, reload), sim.WithNotifyAllow(cfg.allow...))
 	hf, err := huifu.New(core, keys)
 	if err != nil {
 		return nil, nil, fmt.Errorf("loading Huifu keys: %w", err)
@@ -216,6 +238,12 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
+	}
+	// Attempts under way finish (or time out); what was still waiting is reported, not lost
+	// silently.
+	for _, n := range core.Close(shutdownCtx) {
+		logger.Warn("notification not delivered before shutdown", "id", n.ID, "provider", n.Provider,
+			"entity", n.Entity.ID, "url", n.URL, "attempts", len(n.Attempts))
 	}
 	fmt.Fprintln(stdout, "paysim stopped")
 	return nil

@@ -45,6 +45,7 @@ func Mount(e *echo.Echo, core *sim.Simulator, providers []sim.Provider, version 
 	g.POST("/scenarios/reload", a.reload)
 	g.GET("/orders", a.orders)
 	g.POST("/orders", a.seed)
+	a.mountNotifications(g)
 	g.Any("/*", a.unknown)
 	return a
 }
@@ -134,8 +135,7 @@ func (a *API) clockJSON(c echo.Context) error {
 func (a *API) getClock(c echo.Context) error { return a.clockJSON(c) }
 
 func (a *API) setClock(c echo.Context) error {
-	vc, ok := a.core.Clock().(*sim.VirtualClock)
-	if !ok {
+	if _, ok := a.core.Clock().(*sim.VirtualClock); !ok {
 		return fail(c, http.StatusConflict, "the clock is real and cannot be moved; start paysim with --clock virtual")
 	}
 	var in struct {
@@ -153,7 +153,7 @@ func (a *API) setClock(c echo.Context) error {
 		if err != nil {
 			return fail(c, http.StatusBadRequest, "advance %q is not a duration such as 30s or 5m", in.Advance)
 		}
-		if _, err := vc.Advance(d); err != nil {
+		if _, err := a.core.AdvanceClock(d); err != nil {
 			return fail(c, http.StatusBadRequest, "%v", err)
 		}
 	case in.Set != "":
@@ -161,7 +161,7 @@ func (a *API) setClock(c echo.Context) error {
 		if err != nil {
 			return fail(c, http.StatusBadRequest, "set %q is not an RFC 3339 time such as 2026-11-22T10:00:00+08:00", in.Set)
 		}
-		if _, err := vc.Set(t); err != nil {
+		if _, err := a.core.SetClock(t); err != nil {
 			return fail(c, http.StatusBadRequest, "%v", err)
 		}
 	default:
@@ -343,6 +343,6 @@ func (a *API) seed(c echo.Context) error {
 }
 
 func (a *API) unknown(c echo.Context) error {
-	return fail(c, http.StatusNotFound, "%s %s is not a control-plane call; see GET %s/health, POST %s/reset, GET|POST %s/clock, GET %s/scenarios, POST|DELETE %s/scenarios/arm, POST %s/scenarios/reload, GET|POST %s/orders",
-		c.Request().Method, c.Request().URL.Path, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix)
+	return fail(c, http.StatusNotFound, "%s %s is not a control-plane call; see GET %s/health, POST %s/reset, GET|POST %s/clock, GET %s/scenarios, POST|DELETE %s/scenarios/arm, POST %s/scenarios/reload, GET|POST %s/orders, GET %s/notifications, GET %s/notifications/wait, POST %s/notifications/{id}/redeliver",
+		c.Request().Method, c.Request().URL.Path, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix)
 }

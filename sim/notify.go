@@ -1,0 +1,501 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
+)
+
+// Delivery is an asynchronous notification a provider asks the simulator to send: the
+// provider builds the exact request (URL, headers, signed body) and says how its
+// receivers acknowledge and how often it retries; the outbox does the sending.
+type Delivery struct {
+	Provider  string
+	Operation Operation
+	// Entity is the payment, refund or close notified; Order the payment's merchant id.
+	Entity Key
+	Order  string
+	URL    string
+	Header http.Header
+	Body   []byte
+	Policy DeliveryPolicy
+	// Duplicate sends the notification a second time after the first is acknowledged,
+	// as providers warn can happen.
+	Duplicate bool
+}
+
+// DeliveryPolicy is a provider's retry schedule and acknowledgement rule.
+type DeliveryPolicy struct {
+	// Gaps between attempts: len(Gaps)+1 attempts in all.
+	Gaps []time.Duration
+	// Timeout of one attempt (real time: it bounds a real HTTP exchange).
+	Timeout time.Duration
+	// Ack judges a receiver's answer; why explains a refusal in the journal.
+	Ack func(status int, body []byte) (ok bool, why string)
+}
+
+// Notification states.
+const (
+	NotifyPending   = "pending"   // waiting for its next attempt
+	NotifyInFlight  = "in_flight" // an attempt is under way
+	NotifyAcked     = "acked"     // the receiver acknowledged it
+	NotifyFailed    = "failed"    // every attempt failed
+	NotifyRefused   = "refused"   // the target is not allowed (see --notify-allow)
+	NotifyAbandoned = "abandoned" // still pending when paysim shut down
+)
+
+// Notification is one delivery with its journal, as the control plane shows it.
+type Notification struct {
+	ID        string      `json:"id"`
+	Provider  string      `json:"provider"`
+	Operation Operation   `json:"operation"`
+	Entity    Key         `json:"entity"`
+	Order     string      `json:"order"`
+	URL       string      `json:"url"`
+	State     string      `json:"state"`
+	Why       string      `json:"why,omitempty"`
+	Body      string      `json:"body"`
+	CreatedAt time.Time   `json:"created_at"`
+	NextAt    time.Time   `json:"next_attempt_at,omitzero"`
+	MaxTries  int         `json:"max_attempts"`
+	Attempts  []Attempt   `json:"attempts"`
+	Header    http.Header `json:"header,omitempty"`
+}
+
+// Attempt is one try at delivering a notification.
+type Attempt struct {
+	N        int           `json:"n"`
+	At       time.Time     `json:"at"`
+	Status   int           `json:"status,omitempty"`
+	Reply    string        `json:"reply,omitempty"` // the receiver's body, clipped
+	Acked    bool          `json:"acked"`
+	Why      string        `json:"why,omitempty"` // why it did not count as acknowledged
+	Duration time.Duration `json:"duration_ns"`
+	Manual   bool          `json:"manual,omitempty"` // a redelivery asked for by hand
+}
+
+// NotifyFilter selects notifications; empty fields match everything.
+type NotifyFilter struct {
+	Provider string
+	Order    string // the payment's id or the notified entity's id
+	State    string
+}
+
+func (f NotifyFilter) matches(n *Notification) bool {
+	return (f.Provider == "" || n.Provider == f.Provider) &&
+		(f.Order == "" || n.Order == f.Order || n.Entity.ID == f.Order) &&
+		(f.State == "" || n.State == f.State)
+}
+
+// outbox holds every notification and sends them on the scheduler, a few at a time.
+type outbox struct {
+	clock  Clock
+	sched  *scheduler
+	client *http.Client
+	allow  []string // host or host:port allowed besides loopback
+	logger func(msg string, args ...any)
+
+	mu       sync.Mutex
+	list     []*outboxEntry
+	byID     map[string]*outboxEntry
+	seq      int
+	changed  chan struct{} // closed and replaced on every change, for waiters
+	closed   bool
+	queue    []*job
+	workers  int
+	inFlight sync.WaitGroup
+}
+
+type outboxEntry struct {
+	n         Notification
+	d         Delivery
+	duplicate bool // a second copy is still to be sent after this one is acked
+	// resume is set while a redelivery by hand runs ahead of a scheduled retry, which
+	// stays in force if the redelivery fails.
+	resume time.Time
+}
+
+type job struct {
+	e      *outboxEntry
+	manual bool
+}
+
+// maxNotifyWorkers bounds concurrent attempts: a slow receiver must not make paysim open
+// an unbounded number of connections.
+const maxNotifyWorkers = 8
+
+const replyClip = 512
+
+func newOutbox(c Clock, sched *scheduler, transport http.RoundTripper, allow []string, logger func(string, ...any)) *outbox {
+	o := &outbox{clock: c, sched: sched, allow: allow, logger: logger, byID: map[string]*outboxEntry{}, changed: make(chan struct{})}
+	if transport == nil {
+		transport = guardedTransport(allow)
+	}
+	o.client = &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // a receiver that redirects has not acknowledged
+	}}
+	return o
+}
+
+// guardedTransport refuses at dial time to reach anything but loopback unless the target
+// was allowed by name, so a name that resolves to another address cannot slip through.
+func guardedTransport(allow []string) http.RoundTripper {
+	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if hostAllowed(addr, allow) {
+			return dialer.DialContext(ctx, network, addr)
+		}
+		d := *dialer
+		d.Control = func(_, address string, _ syscall.RawConn) error {
+			host, _, _ := net.SplitHostPort(address)
+			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+				return fmt.Errorf("notification target %s resolves to %s, which is not a loopback address; allow it with --notify-allow", addr, host)
+			}
+			return nil
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	return t
+}
+
+func hostAllowed(hostport string, allow []string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	for _, a := range allow {
+		if strings.EqualFold(a, hostport) || strings.EqualFold(a, host) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTarget applies the safety rule before any attempt: http(s) only, and loopback
+// unless allowed.
+func checkTarget(raw string, allow []string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("target %q is not an absolute URL", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("target %q is not http or https", raw)
+	}
+	hostport := u.Host
+	if u.Port() == "" {
+		hostport = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+	}
+	if hostAllowed(hostport, allow) {
+		return nil
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	return fmt.Errorf("target host %s is not loopback; paysim only notifies loopback addresses unless started with --notify-allow %s", u.Host, u.Host)
+}
+
+func (o *outbox) changedLocked() {
+	close(o.changed)
+	o.changed = make(chan struct{})
+}
+
+// enqueue records d and makes its first attempt at once (on any clock: a virtual clock
+// only holds back the retries).
+func (o *outbox) enqueue(d Delivery) string {
+	now := o.clock.Now()
+	o.mu.Lock()
+	o.seq++
+	e := &outboxEntry{d: d, duplicate: d.Duplicate, n: Notification{
+		ID: fmt.Sprintf("n%d", o.seq), Provider: d.Provider, Operation: d.Operation, Entity: d.Entity, Order: d.Order,
+		URL: d.URL, State: NotifyPending, Body: string(d.Body), CreatedAt: now, NextAt: now,
+		MaxTries: len(d.Policy.Gaps) + 1, Attempts: []Attempt{}, Header: d.Header,
+	}}
+	if o.closed {
+		e.n.State, e.n.Why, e.n.NextAt = NotifyAbandoned, "paysim was shutting down", time.Time{}
+	}
+	o.list = append(o.list, e)
+	o.byID[e.n.ID] = e
+	o.changedLocked()
+	closed := o.closed
+	o.mu.Unlock()
+	if !closed {
+		o.dispatch(e, false)
+	}
+	return e.n.ID
+}
+
+// dispatch hands an attempt to a worker. It runs on the scheduler, so it must not block.
+func (o *outbox) dispatch(e *outboxEntry, manual bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed || e.n.State == NotifyAbandoned {
+		return
+	}
+	if err := checkTarget(e.d.URL, o.allow); err != nil {
+		e.n.State, e.n.Why, e.n.NextAt = NotifyRefused, err.Error(), time.Time{}
+		o.changedLocked()
+		o.logger("notification refused", "id", e.n.ID, "why", err.Error())
+		return
+	}
+	e.resume = time.Time{}
+	if manual && e.n.State == NotifyPending {
+		e.resume = e.n.NextAt
+	}
+	e.n.State, e.n.NextAt = NotifyInFlight, time.Time{}
+	o.changedLocked()
+	o.inFlight.Add(1)
+	o.queue = append(o.queue, &job{e: e, manual: manual})
+	if o.workers < maxNotifyWorkers {
+		o.workers++
+		go o.work()
+	}
+}
+
+// work runs queued attempts and exits when the queue is empty: a notification waiting
+// for its next attempt costs a heap entry, never a goroutine. At most maxNotifyWorkers
+// run at once.
+func (o *outbox) work() {
+	o.mu.Lock()
+	for len(o.queue) > 0 {
+		j := o.queue[0]
+		o.queue = o.queue[1:]
+		if o.closed { // queued but never started: nothing was sent
+			j.e.n.State, j.e.n.Why = NotifyAbandoned, "paysim shut down before this attempt started"
+			o.inFlight.Done()
+			continue
+		}
+		o.mu.Unlock()
+		o.attempt(j)
+		o.mu.Lock()
+	}
+	o.workers--
+	o.mu.Unlock()
+}
+
+func (o *outbox) attempt(j *job) {
+	defer o.inFlight.Done()
+	e, d := j.e, j.e.d
+	start, began := o.clock.Now(), time.Now()
+	status, reply, err := o.send(d)
+	a := Attempt{At: start, Status: status, Reply: clip(reply, replyClip), Duration: time.Since(began), Manual: j.manual}
+	switch {
+	case err != nil:
+		a.Why = err.Error()
+	default:
+		a.Acked, a.Why = d.Policy.Ack(status, reply)
+	}
+	var dup *Delivery
+	o.mu.Lock()
+	a.N = len(e.n.Attempts) + 1
+	e.n.Attempts = append(e.n.Attempts, a)
+	scheduled := 0
+	for _, x := range e.n.Attempts {
+		if !x.Manual {
+			scheduled++
+		}
+	}
+	switch {
+	case a.Acked:
+		e.n.State, e.n.Why = NotifyAcked, ""
+		if e.duplicate {
+			e.duplicate = false
+			copy := d
+			copy.Duplicate = false
+			dup = &copy
+		}
+	case o.closed:
+		e.n.State, e.n.Why = NotifyAbandoned, "paysim shut down after this attempt: "+a.Why
+	case j.manual && !e.resume.IsZero():
+		e.n.State, e.n.Why, e.n.NextAt = NotifyPending, "redelivery failed: "+a.Why, e.resume
+	case j.manual:
+		e.n.State, e.n.Why = NotifyFailed, "redelivery failed: "+a.Why
+	case scheduled >= e.n.MaxTries:
+		e.n.State, e.n.Why = NotifyFailed, fmt.Sprintf("all %d attempts failed; last: %s", e.n.MaxTries, a.Why)
+	default:
+		next := start.Add(d.Policy.Gaps[scheduled-1])
+		e.n.State, e.n.Why, e.n.NextAt = NotifyPending, a.Why, next
+		o.sched.schedule(next, func(time.Time) { o.dispatch(e, false) })
+	}
+	o.changedLocked()
+	o.mu.Unlock()
+	if dup != nil {
+		o.enqueue(*dup)
+	}
+}
+
+func (o *outbox) send(d Delivery) (int, []byte, error) {
+	timeout := d.Policy.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, strings.NewReader(string(d.Body)))
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, vs := range d.Header {
+		req.Header[k] = slices.Clone(vs)
+	}
+	resp, err := o.client.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return 0, nil, fmt.Errorf("no answer within %s", timeout)
+		}
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := readClipped(resp.Body, 64<<10)
+	if err != nil {
+		return resp.StatusCode, body, fmt.Errorf("reading the answer: %w", err)
+	}
+	return resp.StatusCode, body, nil
+}
+
+// redeliver makes one extra attempt now, whatever the notification's state.
+func (o *outbox) redeliver(id string) (Notification, error) {
+	o.mu.Lock()
+	e := o.byID[id]
+	if e == nil {
+		o.mu.Unlock()
+		return Notification{}, fmt.Errorf("no notification %q", id)
+	}
+	if e.n.State == NotifyInFlight {
+		o.mu.Unlock()
+		return Notification{}, fmt.Errorf("notification %s has an attempt under way; try again when it ends", id)
+	}
+	if o.closed {
+		o.mu.Unlock()
+		return Notification{}, errors.New("paysim is shutting down")
+	}
+	o.mu.Unlock()
+	o.dispatch(e, true)
+	return o.get(id), nil
+}
+
+func (o *outbox) get(id string) Notification {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return snapshot(o.byID[id])
+}
+
+func snapshot(e *outboxEntry) Notification {
+	n := e.n
+	n.Attempts = slices.Clone(e.n.Attempts)
+	n.Header = e.n.Header.Clone()
+	return n
+}
+
+func (o *outbox) find(f NotifyFilter) []Notification {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := []Notification{}
+	for _, e := range o.list {
+		if f.matches(&e.n) {
+			out = append(out, snapshot(e))
+		}
+	}
+	return out
+}
+
+// wait returns the first notification matching f once one exists, or what matched
+// the filter without its state when ctx ends.
+func (o *outbox) wait(ctx context.Context, f NotifyFilter) (Notification, []Notification, bool) {
+	for {
+		o.mu.Lock()
+		var seen []Notification
+		for _, e := range o.list {
+			if f.matches(&e.n) {
+				n := snapshot(e)
+				o.mu.Unlock()
+				return n, nil, true
+			}
+			loose := f
+			loose.State = ""
+			if loose.matches(&e.n) {
+				seen = append(seen, snapshot(e))
+			}
+		}
+		changed := o.changed
+		o.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return Notification{}, seen, false
+		}
+	}
+}
+
+// close stops new attempts, waits for those under way (until ctx ends), and marks what
+// is still pending as abandoned, returning it.
+func (o *outbox) close(ctx context.Context) []Notification {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
+	done := make(chan struct{})
+	go func() { o.inFlight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var left []Notification
+	for _, e := range o.list {
+		if e.n.State == NotifyPending || e.n.State == NotifyInFlight {
+			e.n.State, e.n.Why, e.n.NextAt = NotifyAbandoned, "still pending when paysim shut down", time.Time{}
+			left = append(left, snapshot(e))
+		}
+	}
+	o.changedLocked()
+	return left
+}
+
+func (o *outbox) reset(provider string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	kept := o.list[:0]
+	for _, e := range o.list {
+		if provider != "" && e.n.Provider != provider {
+			kept = append(kept, e)
+			continue
+		}
+		delete(o.byID, e.n.ID)
+		// A scheduled attempt of a forgotten notification finds it closed off.
+		e.n.State = NotifyAbandoned
+	}
+	o.list = kept
+	if provider == "" {
+		o.seq = 0
+	}
+	o.changedLocked()
+}
+
+func clip(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return string(b[:n]) + "…"
+}
+
+// readClipped reads up to n bytes of r: a receiver's answer only needs to be judged and
+// journaled, and a runaway one must not fill memory.
+func readClipped(r io.Reader, n int64) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, n))
+}
