@@ -389,3 +389,26 @@ func TestSeededPaymentsAreNotAnnounced(t *testing.T) {
 	s.Inspect("", "", "")
 	assert.Equal(t, int64(0), n.Load())
 }
+
+// On the real clock one scheduler goroutine wakes entities at their deadlines.
+func TestRealClockWakesEntities(t *testing.T) {
+	set := loadSet(t, sc("refund-quick", sim.OpRefund, "default: true",
+		"states: [{name: p, status: processing, until: {elapsed: 50ms}, next: s}, {name: s, status: success}]"))
+	s := sim.New(sim.WithScenarios(set, nil))
+	t.Cleanup(func() { s.Close(context.Background()) })
+	done := make(chan sim.Event, 1)
+	s.OnFinal("huifu", func(ev sim.Event) {
+		if ev.Refund != nil {
+			done <- ev
+		}
+	})
+	seed(t, s, "huifu", "P", 100)
+	_, err := s.CreateRefund(refundReq("huifu", "P", "R", 10))
+	require.NoError(t, err)
+	select {
+	case ev := <-done:
+		assert.Equal(t, sim.StatusSuccess, ev.Refund.Status)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the refund was not woken at its deadline")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"sort"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/paysim/paysim/sim"
@@ -214,6 +215,29 @@ func writeString(b *bytes.Buffer, s string, escapeLineSep bool) {
 		i += size
 	}
 	b.WriteByte('"')
+}
+
+// encodeNotifyData writes notification resp_data: like encodeData, plus the documented
+// integer members (notify_type) as JSON numbers, as the gateway sends them.
+func encodeNotifyData(fields map[string]string, ints map[string]int) []byte {
+	if len(ints) == 0 {
+		return encodeData(fields)
+	}
+	text := encodeData(fields)
+	keys := make([]string, 0, len(ints))
+	for k := range ints {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	tree, err := parseTree(text)
+	if err != nil {
+		panic(err) // encodeData always writes a valid object
+	}
+	for _, k := range keys {
+		tree.keys = append(tree.keys, k)
+		tree.members = append(tree.members, &jsonNode{kind: kindLiteral, text: strconv.Itoa(ints[k])})
+	}
+	return canonical(tree, canonicalOptions{})
 }
 
 // encodeData writes response data: string values only, keys sorted, compact, minimal

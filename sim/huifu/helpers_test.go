@@ -19,6 +19,7 @@ var allProviders = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
 
 // env is one simulator behind a real HTTP server, with a verifying Huifu client.
 type env struct {
+	hf     *huifu.Provider
 	core   *sim.Simulator
 	clock  *sim.VirtualClock
 	srv    *httptest.Server
@@ -37,7 +38,7 @@ func newEnv(t testing.TB, opts ...sim.Option) *env {
 	t.Cleanup(srv.Close)
 	client, err := huifutest.NewClient(srv.URL, paysim.DefaultKeys())
 	require.NoError(t, err)
-	return &env{core: core, clock: clock, srv: srv, client: client}
+	return &env{hf: hf, core: core, clock: clock, srv: srv, client: client}
 }
 
 var idSeq atomic.Int64
@@ -66,9 +67,7 @@ func (e *env) seedPaidOn(t testing.TB, id, amount, reqDate string) sim.PaymentVi
 	require.NoError(t, err)
 	req := sim.PaymentRequest{Key: sim.Key{Provider: huifu.Name, Merchant: huifutest.HuifuID, ID: id}, Amount: a,
 		Fields: map[string]string{"req_date": reqDate}}
-	hf, err := huifu.New(e.core, paysim.DefaultKeys())
-	require.NoError(t, err)
-	hf.PrepareSeed(&req)
+	e.hf.PrepareSeed(&req)
 	v, err := e.core.SeedPayment(req)
 	require.NoError(t, err)
 	return v

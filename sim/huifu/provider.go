@@ -58,6 +58,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 		return nil, err
 	}
 	p := &Provider{core: core, platform: platform, merchants: map[string]*Merchant{}}
+	core.OnFinal(Name, p.notify)
 	p.AddMerchant(&Merchant{SysID: TestSysID, PublicKey: pub, KeyFile: "keys/huifu/merchant_public.pem",
 		HuifuIDs: []string{TestSysID, TestHuifuID}})
 	return p, nil
