@@ -18,7 +18,6 @@ import (
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
-	"github.com/paysim/paysim/sim/huifu"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; otherwise the module
@@ -34,9 +33,6 @@ func buildVersion() string {
 	}
 	return "dev"
 }
-
-// providerNames are the providers this build serves, for scenario validation.
-var providerNames = []string{huifu.Name, "huishouqian", "shouqianba", "umpay"}
 
 const usage = `paysim: a local simulator of Huifu, Huishouqian, Shouqianba and Umpay.
 
@@ -198,11 +194,11 @@ func build(cfg *config, logger *slog.Logger) (*sim.Simulator, []sim.Provider, er
 	}
 	core := sim.New(sim.WithClock(clock), sim.WithSeed(cfg.seed), sim.WithVerifyMode(verify),
 		sim.WithLogger(logger), sim.WithScenarios(set, reload), sim.WithNotifyAllow(cfg.allow...))
-	hf, err := huifu.New(core, keys)
+	providers, err := buildProviders(core, keys)
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading Huifu keys: %w", err)
+		return nil, nil, err
 	}
-	return core, []sim.Provider{hf}, nil
+	return core, providers, nil
 }
 
 func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {

@@ -214,7 +214,7 @@ func TestBadValues(t *testing.T) {
 	}
 }
 
-var listening = regexp.MustCompile(`^paysim (\S+) listening on http://(\S+) \(providers huifu; clock (\S+) at (\S+); seed (-?\d+); verify (\S+); (\d+) scenarios\)\n`)
+var listening = regexp.MustCompile(`^paysim (\S+) listening on http://(\S+) \(providers huifu(?:, [a-z]+)*; clock (\S+) at (\S+); seed (-?\d+); verify (\S+); (\d+) scenarios\)\n`)
 
 // startupLine runs the command with a cancelled context: it starts, prints how it is
 // configured, and stops.

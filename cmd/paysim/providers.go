@@ -1,0 +1,34 @@
+package main
+
+import (
+	"fmt"
+	"io/fs"
+
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/huifu"
+	"github.com/paysim/paysim/sim/umpay"
+)
+
+// providerNames are the providers scenario files may name.
+var providerNames = []string{huifu.Name, "huishouqian", "shouqianba", umpay.Name}
+
+// providerBuilders builds every provider this command serves, from one key folder.
+var providerBuilders = []struct {
+	title string
+	build func(core *sim.Simulator, keys fs.FS) (sim.Provider, error)
+}{
+	{"Huifu", func(c *sim.Simulator, k fs.FS) (sim.Provider, error) { return huifu.New(c, k) }},
+	{"Umpay", func(c *sim.Simulator, k fs.FS) (sim.Provider, error) { return umpay.New(c, k) }},
+}
+
+func buildProviders(core *sim.Simulator, keys fs.FS) ([]sim.Provider, error) {
+	var out []sim.Provider
+	for _, b := range providerBuilders {
+		p, err := b.build(core, keys)
+		if err != nil {
+			return nil, fmt.Errorf("loading %s keys: %w", b.title, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
