@@ -58,6 +58,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 		return nil, err
 	}
 	p := &Provider{core: core, platform: platform, providers: map[string]*ServiceProvider{}}
+	core.OnFinal(Name, p.notify)
 	p.AddServiceProvider(&ServiceProvider{SpID: TestSpID, PublicKey: pub, KeyFile: "keys/umpay/merchant_public.pem",
 		Merchants: []string{TestMerID}})
 	return p, nil
