@@ -6,11 +6,12 @@ import (
 
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huifu"
+	"github.com/paysim/paysim/sim/huishouqian"
 	"github.com/paysim/paysim/sim/umpay"
 )
 
 // providerNames are the providers scenario files may name.
-var providerNames = []string{huifu.Name, "huishouqian", "shouqianba", umpay.Name}
+var providerNames = []string{huifu.Name, huishouqian.Name, "shouqianba", umpay.Name}
 
 // providerBuilders builds every provider this command serves, from one key folder.
 var providerBuilders = []struct {
@@ -18,6 +19,7 @@ var providerBuilders = []struct {
 	build func(core *sim.Simulator, keys fs.FS) (sim.Provider, error)
 }{
 	{"Huifu", func(c *sim.Simulator, k fs.FS) (sim.Provider, error) { return huifu.New(c, k) }},
+	{"Huishouqian", func(c *sim.Simulator, k fs.FS) (sim.Provider, error) { return huishouqian.New(c, k) }},
 	{"Umpay", func(c *sim.Simulator, k fs.FS) (sim.Provider, error) { return umpay.New(c, k) }},
 }
 

@@ -1,0 +1,97 @@
+package huishouqian
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/paysim/paysim"
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
+	"github.com/paysim/paysim/sim/rsakey"
+)
+
+// FuzzDecodeRequest feeds arbitrary bodies to the form decoder and through the real
+// handler. Whatever comes in: no panic; a decoded request yields sign candidates ending in
+// the secret and a stable fingerprint; and the answer is always a Huishouqian envelope
+// signed with the platform key.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, dir := range []string{"requests", "tampered"} {
+		files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "vectors", dir, "huishouqian--*.json"))
+		for _, file := range files {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			var v struct {
+				Body string `json:"body"`
+			}
+			if err := json.Unmarshal(raw, &v); err != nil {
+				f.Fatal(err)
+			}
+			f.Add([]byte(v.Body), formType)
+		}
+	}
+	for _, s := range []string{``, `=`, `&&&`, `%`, `{}`, `[]`, `null`, `merchantNo=864000000001`,
+		`merchantNo=864000000001&method=POLYMERIZE_QUERY&version=1.0&format=JSON&signType=RSA2&signContent={"transNo":1}&sign=00`,
+		`merchantNo=864000000001&signType=CFCA&sign=zz`, "merchantNo=\xff&signContent=%FF%FE", `merchantNo=1&merchantNo=2&sign=&sign=ab`} {
+		f.Add([]byte(s), formType)
+	}
+	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=\"merchantNo\"\r\n\r\n864000000001\r\n--b--\r\n"), "multipart/form-data; boundary=b")
+	f.Add([]byte(`{"method":"POLYMERIZE_QUERY"}`), "application/json")
+
+	keys := paysim.DefaultKeys()
+	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)))
+	p, err := New(core, keys)
+	if err != nil {
+		f.Fatal(err)
+	}
+	e := echo.New()
+	p.Routes(e)
+	platform, err := rsakey.LoadPublic(keys, "huishouqian/platform_cert.pem")
+	if err != nil {
+		f.Fatal(err)
+	}
+	secret := p.fallback.SignKey
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		if req, derr := decodeBody(contentType, body); derr == nil {
+			if req.merchantNo == "" {
+				t.Fatal("decoded a request without merchantNo")
+			}
+			for _, c := range candidates(req, secret) {
+				if !bytes.HasSuffix(c.text, []byte("&key="+secret)) {
+					t.Fatalf("candidate %s does not end in the secret: %q", c.name, c.text)
+				}
+			}
+			if biz, err := parseSignContent(req.signContent); err == nil {
+				if fingerprint(biz) != fingerprint(biz) {
+					t.Fatal("fingerprint is not stable")
+				}
+				_ = check(biz, refundRules)
+				_ = check(biz, mainRules)
+			}
+		} else if derr.what == "" || derr.detail == "" {
+			t.Fatalf("a decode error must say what is wrong: %+v", derr)
+		}
+		r := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			t.Fatalf("status %d for %q", w.Code, body)
+		}
+		resp, err := huishouqiantest.Verify(platform, secret, w.Body.Bytes())
+		if err != nil {
+			t.Fatalf("answer to %q is not a signed Huishouqian envelope: %v\n%s", body, err, w.Body.Bytes())
+		}
+		if !resp.Success && w.Header().Get("X-Paysim-Diagnostic") == "" {
+			t.Fatalf("refusal %s of %q without a diagnostic", resp.ErrorCode, body)
+		}
+	})
+}
