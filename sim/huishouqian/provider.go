@@ -68,6 +68,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 		return nil, fmt.Errorf("huishouqian/sign_key.txt is empty")
 	}
 	p := &Provider{core: core, platform: platform, merchants: map[string]*Merchant{}}
+	core.OnFinal(Name, p.notify)
 	// The file is the secret byte for byte: a trailing newline would be part of it.
 	p.AddMerchant(&Merchant{No: TestMerchantNo, PublicKey: pub, KeyFile: "keys/huishouqian/merchant_cert.pem", SignKey: string(secret)})
 	p.fallback = p.merchants[TestMerchantNo]
