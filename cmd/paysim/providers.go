@@ -7,11 +7,12 @@ import (
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huifu"
 	"github.com/paysim/paysim/sim/huishouqian"
+	"github.com/paysim/paysim/sim/shouqianba"
 	"github.com/paysim/paysim/sim/umpay"
 )
 
 // providerNames are the providers scenario files may name.
-var providerNames = []string{huifu.Name, huishouqian.Name, "shouqianba", umpay.Name}
+var providerNames = []string{huifu.Name, huishouqian.Name, shouqianba.Name, umpay.Name}
 
 // providerBuilders builds every provider this command serves, from one key folder.
 var providerBuilders = []struct {
@@ -20,6 +21,7 @@ var providerBuilders = []struct {
 }{
 	{"Huifu", func(c *sim.Simulator, k fs.FS) (sim.Provider, error) { return huifu.New(c, k) }},
 	{"Huishouqian", func(c *sim.Simulator, k fs.FS) (sim.Provider, error) { return huishouqian.New(c, k) }},
+	{"Shouqianba", func(c *sim.Simulator, k fs.FS) (sim.Provider, error) { return shouqianba.New(c, k) }},
 	{"Umpay", func(c *sim.Simulator, k fs.FS) (sim.Provider, error) { return umpay.New(c, k) }},
 }
 

@@ -1,0 +1,170 @@
+package shouqianba_test
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/shouqianba"
+)
+
+// 101 concurrent partial refunds of 1 fen against a 100 fen order: exactly 100 are
+// accepted and one is refused, and no reader ever sees more refunded than paid or a
+// net_amount other than total_amount minus the refunds that succeeded.
+func TestConcurrentRefundsNeverExceedTotal(t *testing.T) {
+	e := newEnv(t)
+	order := e.seedPaid(t, id("cc"), 100, nil)
+	const n = 101
+	codes := make(chan string, n)
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	readerErrs := make(chan error, 2)
+	readers.Add(2)
+	go func() { // the ledger
+		defer readers.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			v, err := e.core.QueryPayment(shouqianba.Name, shouqianba.TestMerchantSN, sim.ByID(order.ID), false)
+			if err == nil && v.Refunded+v.Pending > v.Amount {
+				readerErrs <- fmt.Errorf("refunded %s + pending %s exceed paid %s", v.Refunded, v.Pending, v.Amount)
+				return
+			}
+		}
+	}()
+	go func() { // the wire: net_amount is total minus what had succeeded around the read
+		defer readers.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			before := refunded(t, e, order.ID)
+			resp, err := e.client.Post(pathQuery, map[string]any{"sn": order.ProviderID})
+			after := refunded(t, e, order.ID)
+			if err != nil {
+				readerErrs <- err
+				return
+			}
+			net, _ := strconv.ParseInt(resp.Data("net_amount"), 10, 64)
+			if sim.Amount(net) > 100-before || sim.Amount(net) < 100-after {
+				readerErrs <- fmt.Errorf("net_amount %d outside [%d, %d]", net, 100-after, 100-before)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := e.client.Post(pathRefund, refundBody(order.ID, fmt.Sprintf("c%03d", i), "1"))
+			if err != nil {
+				codes <- err.Error()
+				return
+			}
+			codes <- resp.Code() + " " + resp.BizError()
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	close(codes)
+	close(readerErrs)
+	for err := range readerErrs {
+		require.NoError(t, err)
+	}
+	count := map[string]int{}
+	for c := range codes {
+		count[c]++
+	}
+	assert.Equal(t, map[string]int{"REFUND_IN_PROGRESS ": 100, "FAIL REFUNDABLE_AMOUNT_NOT_ENOUGH": 1}, count)
+	e.advance(t, 30*time.Second)
+	final := e.post(t, pathQuery, queryByClientSN(order.ID))
+	assert.Equal(t, "REFUNDED", final.Data("order_status"))
+	assert.Equal(t, "0", final.Data("net_amount"))
+	assert.Equal(t, "100", final.Data("total_amount"))
+}
+
+func refunded(t *testing.T, e *env, clientSN string) sim.Amount {
+	v, err := e.core.QueryPayment(shouqianba.Name, shouqianba.TestMerchantSN, sim.ByID(clientSN), false)
+	if err != nil {
+		t.Error(err)
+	}
+	return v.Refunded
+}
+
+// The same refund sent by many clients at once is booked once, and every client gets
+// the same answer.
+func TestConcurrentIdenticalRefunds(t *testing.T) {
+	e := newEnv(t)
+	order := e.seedPaid(t, id("cc"), 100, nil)
+	body, err := e.client.Body(pathRefund, refundBody(order.ID, "same", "30"))
+	require.NoError(t, err)
+	results := make([]string, 20)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := e.client.PostRaw(pathRefund, body)
+			if err != nil {
+				results[i] = err.Error()
+				return
+			}
+			results[i] = resp.Code() + " " + resp.Data("settlement_amount") + " " + resp.Data("sn")
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		assert.Equal(t, "REFUND_IN_PROGRESS 30 "+order.ProviderID, r)
+	}
+	v, err := e.core.QueryPayment(shouqianba.Name, shouqianba.TestMerchantSN, sim.ByID(order.ID), false)
+	require.NoError(t, err)
+	assert.Equal(t, sim.Amount(30), v.Pending)
+}
+
+// Activations, checkins and payments from many terminals at once.
+func TestConcurrentTerminals(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			act, err := e.client.Post(pathActivate, activateBody(fmt.Sprintf("POS-%d", i)))
+			if err != nil || act.Biz == nil {
+				errs <- fmt.Errorf("activate: %v", err)
+				return
+			}
+			pos := e.client.WithTerminal(act.Biz.Terminal["terminal_sn"], act.Biz.Terminal["terminal_key"])
+			ck, err := pos.Post(pathCheckin, map[string]any{"device_id": fmt.Sprintf("POS-%d", i)})
+			if err != nil || ck.Biz == nil {
+				errs <- fmt.Errorf("checkin: %v", err)
+				return
+			}
+			pos = pos.WithTerminal(pos.TerminalSN, ck.Biz.Terminal["terminal_key"])
+			paid, err := pos.Post(pathPay, payBody(fmt.Sprintf("ct-%d", i), "100"))
+			if err != nil || paid.Code() != "PAY_SUCCESS" {
+				errs <- fmt.Errorf("pay: %v %v", err, paid)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
+	}
+	assert.Len(t, e.core.Inspect(shouqianba.Name, shouqianba.TestMerchantSN, ""), 20)
+}

@@ -1,0 +1,66 @@
+package shouqianba
+
+import (
+	"fmt"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/paysim/paysim/sim"
+)
+
+// query is the one status query for everything: the order, one refund of it
+// (refund_request_no), or the refund or cancel still in flight on it. Queries are never
+// checked for duplicates.
+func (p *Provider) query(_ echo.Context, who caller, req *request) reply {
+	if ps := append(check(req, queryRules), locatorProblem(req)...); len(ps) > 0 {
+		return invalidParams(ps)
+	}
+	merchant := who.terminal.MerchantSN
+	if no := req.str("refund_request_no"); no != "" {
+		return p.queryRefund(merchant, req, no)
+	}
+	v, err := p.locate(merchant, req, true)
+	if err != nil {
+		return refusal(err, refusalContext{op: sim.OpPayment})
+	}
+	if p.inflight.closing(v.Key) {
+		c, err := p.core.QueryClose(Name, merchant, sim.ByAlias(aliasSN, v.ProviderID))
+		if err == nil {
+			if c.Status.Final() {
+				p.inflight.closeDecided(v.Key)
+			}
+			return outcome(bizSuccess, closeFields(c)).apply(c.Overrides)
+		}
+	}
+	// A paid order's last operation is its latest refund, if it has one: closes come
+	// before refunds or not at all.
+	if alias, ok := p.inflight.latestRefund(v.Key); ok && v.Status == sim.StatusSuccess {
+		if r, err := p.core.QueryRefund(Name, merchant, sim.ByAlias(aliasRefund, alias)); err == nil {
+			return outcome(bizSuccess, refundFields(r)).apply(r.Overrides)
+		}
+	}
+	rep := outcome(bizSuccess, orderFields(v))
+	if v.Closure == sim.ClosureExpired {
+		rep = rep.withError(codeTradeTimeout)
+	}
+	return rep.apply(v.Overrides)
+}
+
+// queryRefund reports the latest refund made under refund_request_no on the order.
+func (p *Provider) queryRefund(merchant string, req *request, no string) reply {
+	v, err := p.locate(merchant, req, false)
+	if err != nil {
+		return refusal(err, refusalContext{op: sim.OpRefund})
+	}
+	alias := refundAlias(v.ProviderID, no)
+	r, err := p.core.QueryRefund(Name, merchant, sim.ByAlias(aliasRefund, alias))
+	if err != nil {
+		return refusal(sim.Errorf(sim.ErrNotFound, "order %s (client_sn %s) has no refund with refund_request_no %q", v.ProviderID, v.ID, no),
+			refusalContext{op: sim.OpRefund})
+	}
+	rep := outcome(bizSuccess, refundFields(r)).apply(r.Overrides)
+	if r.Status == sim.StatusFailed {
+		rep.diagnostic = fmt.Sprintf("refund_request_no %s of order %s failed (scenario %s); a refund with the same refund_request_no is a retry (SQ-A5)", no, v.ProviderID, r.Scenario)
+	}
+	return rep
+}

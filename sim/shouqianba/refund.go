@@ -1,0 +1,82 @@
+package shouqianba
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/paysim/paysim/sim"
+)
+
+// refundFingerprint is the same for every refund: whether a refund_request_no was used
+// before is decided here by the state of that refund (SQ-A5), not by the retry's content.
+const refundFingerprint = "refund"
+
+// refund books a full or partial refund. refund_request_no is unique per order: the
+// ledger key is the order's sn and the serial, plus an attempt number once an earlier
+// attempt under the same serial has failed.
+func (p *Provider) refund(c echo.Context, who caller, req *request) reply {
+	if ps := append(check(req, refundRules), locatorProblem(req)...); len(ps) > 0 {
+		return invalidParams(ps)
+	}
+	header := c.Request().Header.Get(scenarioHeader)
+	if err := p.core.CheckScenarioHeader(header); err != nil {
+		return refusal(err, refusalContext{op: sim.OpRefund})
+	}
+	merchant := who.terminal.MerchantSN
+	order, err := p.locate(merchant, req, false)
+	if err != nil {
+		return refusal(err, refusalContext{op: sim.OpRefund})
+	}
+	ctx := refusalContext{op: sim.OpRefund, fullyRefunded: order.Status == sim.StatusSuccess && order.Refunded >= order.Amount}
+	no, amount := req.str("refund_request_no"), req.amount("refund_amount")
+	alias := refundAlias(order.ProviderID, no)
+	fields := map[string]string{fTerminalSN: who.sn, fRefundRequestNo: no, fOperator: sim.ScrubText(req.str("operator")),
+		fClientTSN: req.str("client_tsn")}
+	for attempt := 1; ; attempt++ {
+		key := sim.Key{Provider: Name, Merchant: merchant, ID: attemptID(alias, attempt)}
+		v, err := p.core.CreateRefund(sim.RefundRequest{
+			Key: key, Payment: sim.ByAlias(aliasSN, order.ProviderID), ProviderID: key.ID,
+			Aliases: map[string]string{aliasRefund: alias}, Amount: amount, Fields: fields,
+			Fingerprint: refundFingerprint, Scenario: header,
+		})
+		if err != nil {
+			return refusal(err, ctx)
+		}
+		if !v.Replayed {
+			p.inflight.refundStarted(order.Key, alias)
+			rep := refundAnswer(v)
+			rep.scenario = v.Scenario
+			return rep
+		}
+		switch v.Status {
+		case sim.StatusFailed:
+			continue // SQ-A5: a failed refund may be retried under its serial
+		case sim.StatusSuccess:
+			return bizFailure(codeRefundNoop, fmt.Sprintf("refund_request_no %s of order %s already refunded %s fen; a further partial refund needs a new refund_request_no (SQ-A5)",
+				no, order.ProviderID, v.Amount.Fen()))
+		}
+		rep := refundAnswer(v)
+		if v.Amount != amount {
+			rep.diagnostic = fmt.Sprintf("refund_request_no %s of order %s is a refund of %s fen still being decided; this request asked for %s fen and was not booked: it reports that refund (SQ-A5)",
+				no, order.ProviderID, v.Amount.Fen(), amount.Fen())
+		}
+		return rep
+	}
+}
+
+func attemptID(alias string, attempt int) string {
+	if attempt == 1 {
+		return alias
+	}
+	return alias + "#" + strconv.Itoa(attempt)
+}
+
+func refundAnswer(v sim.RefundView) reply {
+	rep := outcome(refundResult(v.Status), refundFields(v))
+	if v.Status == sim.StatusFailed {
+		rep = rep.withError(codeTradeFailed)
+	}
+	return rep.apply(v.Overrides)
+}

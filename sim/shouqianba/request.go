@@ -1,0 +1,105 @@
+package shouqianba
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// jsonKind is what a request member holds, for type checks.
+type jsonKind int
+
+const (
+	kindString jsonKind = iota
+	kindNumber
+	kindObject
+	kindArray
+	kindBool
+)
+
+func (k jsonKind) String() string {
+	switch k {
+	case kindString:
+		return "string"
+	case kindNumber:
+		return "number"
+	case kindObject:
+		return "JSON object"
+	case kindArray:
+		return "JSON array"
+	}
+	return "boolean"
+}
+
+// request is a decoded Shouqianba request body: one flat JSON object. Only the raw bytes
+// are signed, so nothing here matters until the signature has been checked.
+type request struct {
+	// values holds string members; "" and null count as absent (protocols 1.5).
+	values map[string]string
+	// raw holds every non-null member as received, with its kind.
+	raw   map[string]json.RawMessage
+	kinds map[string]jsonKind
+}
+
+// str returns a string member, "" when absent, empty or not a string.
+func (r *request) str(name string) string { return r.values[name] }
+
+// has says whether a member is present with a value ("" and null are absent).
+func (r *request) has(name string) bool {
+	k, ok := r.kinds[name]
+	return ok && (k != kindString || r.values[name] != "")
+}
+
+// decodeError is a body the gateway cannot read as a request at all.
+type decodeError struct {
+	message string // error_message, in the gateway's words
+	detail  string // for X-Paysim-Diagnostic and the log
+}
+
+// decodeBody parses the body as one JSON object of members. Unknown members are kept and
+// ignored; duplicate members resolve as encoding/json does (the last wins).
+func decodeBody(body []byte) (*request, *decodeError) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &decodeError{message: "请求体不能为空", detail: "the request body is empty; Shouqianba takes one JSON object"}
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil || members == nil {
+		why := "it is null"
+		if err != nil {
+			why = err.Error()
+		}
+		return nil, &decodeError{message: "请求体不是合法的JSON对象", detail: fmt.Sprintf("the body is not a JSON object (%s): %s", why, clip(body, 60))}
+	}
+	n := len(members)
+	req := &request{values: make(map[string]string, n), raw: make(map[string]json.RawMessage, n), kinds: make(map[string]jsonKind, n)}
+	for name, raw := range members {
+		switch raw[0] {
+		case 'n':
+			continue
+		case '"':
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return nil, &decodeError{message: "请求体不是合法的JSON对象", detail: fmt.Sprintf("member %s: %v", name, err)}
+			}
+			req.values[name] = s
+			req.kinds[name] = kindString
+		case '{':
+			req.kinds[name] = kindObject
+		case '[':
+			req.kinds[name] = kindArray
+		case 't', 'f':
+			req.kinds[name] = kindBool
+		default:
+			req.kinds[name] = kindNumber
+		}
+		req.raw[name] = raw
+	}
+	return req, nil
+}
+
+func clip(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "…"
+}
