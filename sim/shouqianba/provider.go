@@ -27,7 +27,7 @@ type Provider struct {
 	core      *sim.Simulator
 	terminals *registry
 	inflight  *inflight
-	// platform signs notifications (RSA-SHA256), which a later issue sends.
+	// platform signs notifications (RSA-SHA256).
 	platform *rsa.PrivateKey
 }
 
@@ -40,6 +40,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 		return nil, err
 	}
 	p := &Provider{core: core, terminals: newRegistry(), inflight: newInflight(), platform: platform}
+	core.OnFinal(Name, p.notify)
 	core.OnReset(func(provider string) {
 		if provider == "" || provider == Name {
 			p.terminals.reset()

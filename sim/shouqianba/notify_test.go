@@ -1,0 +1,148 @@
+package shouqianba_test
+
+import (
+	"crypto"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paysim/paysim"
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/rsakey"
+)
+
+// notifyURL is a merchant's receiver: it splits Authorization at the first space,
+// verifies the base64 SHA256withRSA signature over the raw body with the platform public
+// key, decodes the order with every value a string, and answers "success".
+type notifyURL struct {
+	*httptest.Server
+	mu       sync.Mutex
+	orders   []map[string]any
+	problems []string
+	answer   func(n int) string
+}
+
+func newNotifyURL(t *testing.T) *notifyURL {
+	pub, err := rsakey.LoadPublic(paysim.DefaultKeys(), "shouqianba/platform_public.pem")
+	require.NoError(t, err)
+	n := &notifyURL{answer: func(int) string { return "success" }}
+	n.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		sn, b64, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		sig, err := rsakey.DecodeBase64(b64)
+		if err != nil || rsakey.Verify(pub, crypto.SHA256, body, sig) != nil {
+			n.problems = append(n.problems, "Authorization does not verify over the body")
+		}
+		var order map[string]any
+		if err := json.Unmarshal(body, &order); err != nil {
+			n.problems = append(n.problems, "body is not a JSON object: "+err.Error())
+		}
+		if order["terminal_sn"] != sn {
+			n.problems = append(n.problems, "Authorization names terminal "+sn)
+		}
+		for k, v := range order {
+			if _, ok := v.(string); !ok && k != "payment_list" {
+				n.problems = append(n.problems, k+" is not a string")
+			}
+		}
+		n.orders = append(n.orders, order)
+		_, _ = io.WriteString(w, n.answer(len(n.orders)))
+	}))
+	t.Cleanup(n.Close)
+	return n
+}
+
+func (n *notifyURL) received() ([]map[string]any, []string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]map[string]any(nil), n.orders...), append([]string(nil), n.problems...)
+}
+
+func (e *env) waitNotified(t *testing.T, order, state string) sim.Notification {
+	t.Helper()
+	resp, err := http.Get(e.srv.URL + "/__paysim/notifications/wait?order=" + url.QueryEscape(order) + "&state=" + state + "&timeout=5s")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	var n sim.Notification
+	require.NoError(t, json.Unmarshal(body, &n))
+	return n
+}
+
+func TestNotificationsForPaidAndRefunded(t *testing.T) {
+	e := newEnv(t)
+	rcv := newNotifyURL(t)
+	clientSN := id("c")
+	body := precreateBody(clientSN, "500", "3")
+	body["notify_url"] = rcv.URL
+	body["sub_payway"] = "2"
+	require.Equal(t, "PRECREATE_SUCCESS", e.post(t, pathPrecreate, body).Code())
+	require.Equal(t, "PAID", e.post(t, pathQuery, queryByClientSN(clientSN)).Data("order_status"))
+
+	n := e.waitNotified(t, clientSN, sim.NotifyAcked)
+	assert.Equal(t, "application/json", n.Header.Get("Content-Type"))
+	orders, problems := rcv.received()
+	require.Empty(t, problems)
+	require.Len(t, orders, 1)
+	assert.Equal(t, "PAID", orders[0]["order_status"])
+	assert.Equal(t, "500", orders[0]["total_amount"])
+	assert.Equal(t, clientSN, orders[0]["client_sn"])
+	assert.NotEmpty(t, orders[0]["trade_no"])
+
+	rf := e.post(t, pathRefund, refundBody(clientSN, "r1", "200"))
+	require.Equal(t, "REFUND_IN_PROGRESS", rf.Code())
+	_, err := e.core.AdvanceClock(30 * time.Second)
+	require.NoError(t, err)
+	waitFor(t, func() bool { o, _ := rcv.received(); return len(o) == 2 })
+	orders, problems = rcv.received()
+	require.Empty(t, problems)
+	assert.Equal(t, "PARTIAL_REFUNDED", orders[1]["order_status"])
+	assert.Equal(t, "300", orders[1]["net_amount"])
+}
+
+func TestNotificationRetriedOnTheDocumentedGaps(t *testing.T) {
+	e := newEnv(t)
+	rcv := newNotifyURL(t)
+	rcv.answer = func(n int) string {
+		if n < 3 {
+			return "received"
+		}
+		return "SUCCESS"
+	}
+	clientSN := id("c")
+	body := payBody(clientSN, "100")
+	body["notify_url"] = rcv.URL
+	require.Equal(t, "PAY_SUCCESS", e.post(t, pathPay, body).Code())
+	n := e.waitNotified(t, clientSN, sim.NotifyPending)
+	assert.Equal(t, `answer "received" is not success`, n.Attempts[0].Why)
+	_, err := e.core.AdvanceClock(time.Second)
+	require.NoError(t, err)
+	waitFor(t, func() bool { o, _ := rcv.received(); return len(o) == 2 })
+	_, err = e.core.AdvanceClock(5 * time.Second)
+	require.NoError(t, err)
+	n = e.waitNotified(t, clientSN, sim.NotifyAcked)
+	assert.Len(t, n.Attempts, 3)
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5 s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
