@@ -13,7 +13,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 )
 
 // Delivery is an asynchronous notification a provider asks the simulator to send: the
@@ -290,7 +289,7 @@ func (o *outbox) attempt(j *job) {
 	e, d := j.e, j.e.d
 	start, began := o.clock.Now(), time.Now()
 	status, reply, err := o.send(d)
-	a := Attempt{At: start, Status: status, Reply: clip(reply, replyClip), Duration: time.Since(began), Manual: j.manual}
+	a := Attempt{At: start, Status: status, Reply: Clip(string(reply), replyClip), Duration: time.Since(began), Manual: j.manual}
 	switch {
 	case err != nil:
 		a.Why = err.Error()
@@ -482,16 +481,6 @@ func (o *outbox) reset(provider string) {
 		o.seq = 0
 	}
 	o.changedLocked()
-}
-
-func clip(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	for n > 0 && !utf8.RuneStart(b[n]) {
-		n--
-	}
-	return string(b[:n]) + "…"
 }
 
 // readClipped reads up to n bytes of r: a receiver's answer only needs to be judged and

@@ -654,6 +654,13 @@ func (s *Simulator) pickLocked(set *ScenarioSet, sel selection) (*Scenario, stri
 	return immediateSuccess, "no scenario matched", nil
 }
 
+// RequestedScenario reads the X-Paysim-Scenario header of r and checks that it names a
+// loaded scenario.
+func (s *Simulator) RequestedScenario(r *http.Request) (string, error) {
+	name := r.Header.Get(ScenarioHeader)
+	return name, s.CheckScenarioHeader(name)
+}
+
 // CheckScenarioHeader tells a provider whether an X-Paysim-Scenario value names a loaded
 // scenario, so that a typo is answered loudly instead of silently ignored.
 func (s *Simulator) CheckScenarioHeader(name string) error {

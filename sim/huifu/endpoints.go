@@ -139,8 +139,8 @@ func barcodeTradeType(code string) (string, bool) {
 }
 
 func (p *Provider) createPayment(c echo.Context, req *request, flow sim.Flow, tradeType, amountText, processingDesc string) reply {
-	header := c.Request().Header.Get("X-Paysim-Scenario")
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err, req, refusalText{})
 	}
 	amount, _ := sim.ParseYuan(amountText)
@@ -293,8 +293,8 @@ func (p *Provider) refund(c echo.Context, req *request) reply {
 	if fe := oneOf(req, refundLocatorDesc, "org_hf_seq_id", "org_req_seq_id", "org_party_order_id"); fe != nil {
 		return fieldReply(fe, req)
 	}
-	header := c.Request().Header.Get("X-Paysim-Scenario")
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err, req, refusalText{})
 	}
 	amount, _ := sim.ParseYuan(req.str("ord_amt"))
@@ -385,8 +385,8 @@ func (p *Provider) close(c echo.Context, req *request) reply {
 	if fe := oneOf(req, locatorDesc, "org_req_seq_id", "org_hf_seq_id"); fe != nil {
 		return fieldReply(fe, req)
 	}
-	header := c.Request().Header.Get("X-Paysim-Scenario")
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err, req, refusalText{})
 	}
 	merchant := req.str("huifu_id")

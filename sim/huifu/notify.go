@@ -26,7 +26,7 @@ func ackRecvOrdID(status int, body []byte) (bool, string) {
 	case status != http.StatusOK:
 		return false, "HTTP status " + strconv.Itoa(status) + ", want 200"
 	case !strings.HasPrefix(text, "RECV_ORD_ID_"):
-		return false, "answer " + strconv.Quote(clipText(text, 60)) + " does not start with RECV_ORD_ID_"
+		return false, "answer " + strconv.Quote(sim.Clip(text, 60)) + " does not start with RECV_ORD_ID_"
 	}
 	return true, ""
 }
@@ -103,11 +103,4 @@ func refundNotifyData(v *sim.RefundView) map[string]string {
 		d[k] = val
 	}
 	return d
-}
-
-func clipText(s string, n int) string {
-	if len([]rune(s)) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

@@ -173,12 +173,9 @@ func (p *Provider) unknownPath(c echo.Context) error {
 // panics on a response without sign).
 func (p *Provider) write(c echo.Context, status int, rep reply) error {
 	h := c.Response().Header()
+	sim.Annotate(h, rep.diagnostic, rep.scenario)
 	if rep.diagnostic != "" {
-		h.Set("X-Paysim-Diagnostic", headerSafe(rep.diagnostic))
 		p.core.Logger().Info("huifu request refused", "path", c.Request().URL.Path, "resp_code", rep.fields["resp_code"], "diagnostic", rep.diagnostic)
-	}
-	if rep.scenario != "" {
-		h.Set("X-Paysim-Scenario", rep.scenario)
 	}
 	body := rep.raw
 	if body == nil {
@@ -201,19 +198,4 @@ func (p *Provider) write(c echo.Context, status int, rep reply) error {
 	}
 	h.Set(echo.HeaderContentType, "application/json;charset=UTF-8")
 	return c.Blob(status, "application/json;charset=UTF-8", body)
-}
-
-func headerSafe(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\r' || r == '\n':
-			b.WriteByte(' ')
-		case r < 0x20 || r > 0x7e:
-			fmt.Fprintf(&b, "\\u%04x", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -5,10 +5,9 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/rsakey"
 )
 
@@ -43,11 +42,11 @@ func candidates(req *request) []candidate {
 // says what was tried and what text paysim expected to be signed.
 func verifyRequest(key *rsa.PublicKey, req *request) error {
 	if strings.TrimSpace(req.sign) == "" {
-		return fmt.Errorf("the envelope has no sign; sign the canonical data text: %s", quoteForHeader(canonicalOf(req)))
+		return fmt.Errorf("the envelope has no sign; sign the canonical data text: %s", sim.QuoteText(string(canonicalOf(req))))
 	}
 	sig, err := rsakey.DecodeBase64(req.sign)
 	if err != nil {
-		return fmt.Errorf("sign is not base64 (%v); expected RSA-SHA256 over the canonical data text: %s", err, quoteForHeader(canonicalOf(req)))
+		return fmt.Errorf("sign is not base64 (%v); expected RSA-SHA256 over the canonical data text: %s", err, sim.QuoteText(string(canonicalOf(req))))
 	}
 	cs := candidates(req)
 	for _, c := range cs {
@@ -60,7 +59,7 @@ func verifyRequest(key *rsa.PublicKey, req *request) error {
 		names[i] = c.name
 	}
 	return fmt.Errorf("sign does not verify with the merchant public key of sys_id over any of: %s; expected signed text: %s",
-		strings.Join(names, "; "), quoteForHeader(canonicalOf(req)))
+		strings.Join(names, "; "), sim.QuoteText(string(canonicalOf(req))))
 }
 
 func canonicalOf(req *request) []byte {
@@ -100,21 +99,4 @@ func hasNestedObject(n *jsonNode) bool {
 		}
 	}
 	return false
-}
-
-// maxDiagnostic bounds the text quoted into a header; the full text goes to the log.
-const maxDiagnostic = 2048
-
-// quoteForHeader renders text as a Go-quoted ASCII string, so that non-ASCII and control
-// characters survive an HTTP header and stay unambiguous.
-func quoteForHeader(text []byte) string {
-	s := string(text)
-	if len(s) > maxDiagnostic {
-		cut := maxDiagnostic
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return strconv.QuoteToASCII(s[:cut]) + "…(truncated)"
-	}
-	return strconv.QuoteToASCII(s)
 }

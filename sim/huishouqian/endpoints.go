@@ -97,8 +97,8 @@ func (p *Provider) createPayment(c echo.Context, req *request, flow sim.Flow) re
 	if fe != nil {
 		return fe.reply()
 	}
-	header := c.Request().Header.Get("X-Paysim-Scenario")
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err)
 	}
 	amount, _ := sim.ParseFen(biz.str(fOrderAmt))
@@ -205,8 +205,8 @@ func (p *Provider) refund(c echo.Context, req *request) reply {
 	if fe := check(biz, refundRules); fe != nil {
 		return fe.reply()
 	}
-	header := c.Request().Header.Get("X-Paysim-Scenario")
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err)
 	}
 	orig := sim.ByID(biz.str(fOrigTransNo))

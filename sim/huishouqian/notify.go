@@ -27,7 +27,7 @@ func ackSuccess(status int, body []byte) (bool, string) {
 	case status != http.StatusOK:
 		return false, "HTTP status " + strconv.Itoa(status) + ", want 200"
 	case !strings.EqualFold(text, "SUCCESS"):
-		return false, "answer " + strconv.Quote(clipText(text, 60)) + " is not SUCCESS"
+		return false, "answer " + strconv.Quote(sim.Clip(text, 60)) + " is not SUCCESS"
 	}
 	return true, ""
 }
@@ -94,11 +94,4 @@ func notifyPayFields(v sim.PaymentView) map[string]string {
 // The result is still valid JSON, and the signature covers these bytes.
 func escapeForFormDecoders(s string) string {
 	return strings.NewReplacer("&", `\u0026`, "+", `\u002b`, "%", `\u0025`).Replace(s)
-}
-
-func clipText(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }

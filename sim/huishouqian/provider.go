@@ -167,7 +167,7 @@ func (p *Provider) authenticate(req *request) (*Merchant, reply, bool) {
 	switch {
 	case m == nil:
 		problem = fmt.Sprintf("merchantNo %s is not a known merchant, so there is no key to verify with (the test identity is merchantNo %s); expected signed text: %s",
-			req.merchantNo, TestMerchantNo, quoteForHeader(signingText(signedPairs(req), redactedKey, false)))
+			req.merchantNo, TestMerchantNo, sim.QuoteText(string(signingText(signedPairs(req), redactedKey, false))))
 	case !strings.EqualFold(req.signType, signTypeRSA2):
 		// HQ-A3: CFCA carries an encrypted payload paysim cannot read.
 		problem = fmt.Sprintf("signType %q is not supported; paysim verifies signType RSA2 (SHA256withRSA, hex) only", req.signType)
@@ -207,7 +207,7 @@ func (p *Provider) envelope(req *request) (operation, reply, bool) {
 	}
 	biz, err := parseSignContent(req.signContent)
 	if err != nil {
-		return nil, failure(codeParam, msgParam+"signContent", fmt.Sprintf("signContent is not a JSON object (%v): %s", err, quoteForHeader([]byte(req.signContent)))), false
+		return nil, failure(codeParam, msgParam+"signContent", fmt.Sprintf("signContent is not a JSON object (%v): %s", err, sim.QuoteText(req.signContent))), false
 	}
 	req.biz = biz
 	return serve, reply{}, true

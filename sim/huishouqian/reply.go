@@ -163,12 +163,9 @@ func (p *Provider) successText(ok bool) string {
 // write signs and sends a reply, signed with the shared secret of signer.
 func (p *Provider) write(c echo.Context, status int, rep reply, signer *Merchant) error {
 	h := c.Response().Header()
+	sim.Annotate(h, rep.diagnostic, rep.scenario)
 	if rep.diagnostic != "" {
-		h.Set("X-Paysim-Diagnostic", headerSafe(rep.diagnostic))
 		p.core.Logger().Info("huishouqian request refused or missed", "errorCode", rep.errorCode, "respCode", rep.result["respCode"], "diagnostic", rep.diagnostic)
-	}
-	if rep.scenario != "" {
-		h.Set("X-Paysim-Scenario", rep.scenario)
 	}
 	body := rep.raw
 	if body == nil {

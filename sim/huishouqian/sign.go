@@ -5,10 +5,9 @@ import (
 	"crypto/rsa"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/rsakey"
 )
 
@@ -80,7 +79,7 @@ func hasEmpty(pairs []pair) bool {
 // verifyRequest checks req's sign with the merchant's certificate. On failure the error
 // says what was tried and the text paysim expected to be signed, secret redacted.
 func verifyRequest(m *Merchant, req *request) error {
-	expected := quoteForHeader(signingText(signedPairs(req), redactedKey, false))
+	expected := sim.QuoteText(string(signingText(signedPairs(req), redactedKey, false)))
 	sign := strings.TrimSpace(req.sign)
 	if sign == "" {
 		return fmt.Errorf("the form has no sign; sign the text %s (key = the merchant's shared secret) with SHA256withRSA and send it as hex", expected)
@@ -127,39 +126,6 @@ func encodeURIComponent(s string) string {
 			continue
 		}
 		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
-}
-
-// maxDiagnostic bounds the text quoted into a header; the full text goes to the log.
-const maxDiagnostic = 2048
-
-// quoteForHeader renders text as a Go-quoted ASCII string, so that non-ASCII and control
-// characters survive an HTTP header and stay unambiguous.
-func quoteForHeader(text []byte) string {
-	s := string(text)
-	if len(s) > maxDiagnostic {
-		cut := maxDiagnostic
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return strconv.QuoteToASCII(s[:cut]) + "…(truncated)"
-	}
-	return strconv.QuoteToASCII(s)
-}
-
-// headerSafe makes a diagnostic fit an HTTP header: no line breaks, ASCII only.
-func headerSafe(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\r' || r == '\n':
-			b.WriteByte(' ')
-		case r < 0x20 || r > 0x7e:
-			fmt.Fprintf(&b, "\\u%04x", r)
-		default:
-			b.WriteRune(r)
-		}
 	}
 	return b.String()
 }

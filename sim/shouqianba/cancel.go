@@ -31,9 +31,9 @@ func (p *Provider) reverse(c echo.Context, who caller, req *request, op string) 
 	if ps := append(check(req, closeRules), locatorProblem(req)...); len(ps) > 0 {
 		return invalidParams(ps)
 	}
-	header := c.Request().Header.Get(scenarioHeader)
 	ctx := refusalContext{op: sim.OpClose}
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err, ctx)
 	}
 	merchant := who.terminal.MerchantSN

@@ -17,8 +17,6 @@ const (
 	precreateExpiry = 4 * time.Minute
 )
 
-const scenarioHeader = "X-Paysim-Scenario"
-
 // payFingerprint is the same for every pay and precreate: a client_sn that exists is a
 // CLIENT_SN_CONFLICT whether or not the retry is identical (protocols 1.6), so the
 // content of the retry never matters.
@@ -73,13 +71,13 @@ func (p *Provider) invalidBarcode(who caller, req *request) reply {
 	d["order_status"], d["status"] = orderPayCanceled, flowFailCanceled
 	finished(d, now)
 	rep := outcome(payFail, d).withError(codeInvalidBarcode)
-	rep.diagnostic = fmt.Sprintf("dynamic_id %q is not a wallet payment code and no payway was given: WeChat codes start 10-15, Alipay 25-30, UnionPay 62 (SQ-A6)", clipText(req.str("dynamic_id"), 40))
+	rep.diagnostic = fmt.Sprintf("dynamic_id %q is not a wallet payment code and no payway was given: WeChat codes start 10-15, Alipay 25-30, UnionPay 62 (SQ-A6)", sim.Clip(req.str("dynamic_id"), 40))
 	return rep
 }
 
 func (p *Provider) createOrder(c echo.Context, who caller, req *request, k orderKind) reply {
-	header := c.Request().Header.Get(scenarioHeader)
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err, refusalContext{op: sim.OpPayment})
 	}
 	now := p.core.Now()

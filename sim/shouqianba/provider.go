@@ -240,13 +240,10 @@ func (p *Provider) unknownPath(c echo.Context) error {
 // write sends a reply. Every answer is the vendor's JSON envelope, whatever happened.
 func (p *Provider) write(c echo.Context, status int, rep reply) error {
 	h := c.Response().Header()
+	sim.Annotate(h, rep.diagnostic, rep.scenario)
 	if rep.diagnostic != "" {
-		h.Set("X-Paysim-Diagnostic", headerSafe(rep.diagnostic))
 		p.core.Logger().Info("shouqianba request refused", "path", c.Request().URL.Path, "result_code", rep.resultCode,
 			"error_code", errorCodeOf(rep), "diagnostic", rep.diagnostic)
-	}
-	if rep.scenario != "" {
-		h.Set("X-Paysim-Scenario", rep.scenario)
 	}
 	return c.Blob(status, "application/json;charset=UTF-8", encode(rep))
 }

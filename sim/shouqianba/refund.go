@@ -20,8 +20,8 @@ func (p *Provider) refund(c echo.Context, who caller, req *request) reply {
 	if ps := append(check(req, refundRules), locatorProblem(req)...); len(ps) > 0 {
 		return invalidParams(ps)
 	}
-	header := c.Request().Header.Get(scenarioHeader)
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err, refusalContext{op: sim.OpRefund})
 	}
 	merchant := who.terminal.MerchantSN

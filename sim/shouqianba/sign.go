@@ -4,10 +4,10 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/paysim/paysim/sim"
 )
 
 // authorization is the parsed header `Authorization: <sn> <md5hex(body + key)>`.
@@ -25,7 +25,7 @@ func parseAuthorization(h string) (authorization, error) {
 	}
 	i := strings.IndexFunc(h, unicode.IsSpace)
 	if i < 0 {
-		return authorization{}, fmt.Errorf("the Authorization header %s has no space; the form is `<sn> <md5hex(body + key)>`", quoteForHeader([]byte(clipText(h, 64))))
+		return authorization{}, fmt.Errorf("the Authorization header %s has no space; the form is `<sn> <md5hex(body + key)>`", sim.QuoteText(sim.Clip(h, 64)))
 	}
 	return authorization{sn: h[:i], signature: strings.TrimSpace(h[i:])}, nil
 }
@@ -49,14 +49,14 @@ func verify(body []byte, a authorization, role string, keys []string) error {
 	}
 	hint := ""
 	if len(a.signature) != 32 || !isHex(a.signature) {
-		hint = fmt.Sprintf(" (the signature %s is not 32 hex characters)", quoteForHeader([]byte(clipText(a.signature, 40))))
+		hint = fmt.Sprintf(" (the signature %s is not 32 hex characters)", sim.QuoteText(sim.Clip(a.signature, 40)))
 	}
 	tried := "its current key"
 	if len(keys) > 1 {
 		tried = "its current key and the key it had before the last checkin"
 	}
 	return fmt.Errorf("signature does not verify%s: paysim computed md5hex(body + %s of %s) with %s over the %d body bytes exactly as received; expected signed text: %s followed by the %s (redacted). Common causes: the body was re-serialised after signing, or the key belongs to another %s or predates the last two checkins",
-		hint, role, a.sn, tried, len(body), quoteForHeader(body), role, strings.TrimSuffix(role, "_key"))
+		hint, role, a.sn, tried, len(body), sim.QuoteText(string(body)), role, strings.TrimSuffix(role, "_key"))
 }
 
 func isHex(s string) bool {
@@ -67,44 +67,4 @@ func isHex(s string) bool {
 		}
 	}
 	return true
-}
-
-// maxDiagnostic bounds the text quoted into a header; the full text goes to the log.
-const maxDiagnostic = 2048
-
-// quoteForHeader renders text as a Go-quoted ASCII string, so that non-ASCII and control
-// characters survive an HTTP header and stay unambiguous.
-func quoteForHeader(text []byte) string {
-	s := string(text)
-	if len(s) > maxDiagnostic {
-		return strconv.QuoteToASCII(clipText(s, maxDiagnostic)) + "…(truncated)"
-	}
-	return strconv.QuoteToASCII(s)
-}
-
-// clipText cuts s to at most n bytes on a rune boundary.
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-// headerSafe keeps a diagnostic printable ASCII on one line.
-func headerSafe(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\r' || r == '\n':
-			b.WriteByte(' ')
-		case r < 0x20 || r > 0x7e:
-			fmt.Fprintf(&b, "\\u%04x", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

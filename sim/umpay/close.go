@@ -27,8 +27,8 @@ func (p *Provider) closeOrder(c echo.Context, req *request) reply {
 	if fe := check(req, closeRules); fe != nil {
 		return fieldReply(fe)
 	}
-	header := c.Request().Header.Get("X-Paysim-Scenario")
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err, codeIneligible)
 	}
 	merchant, orderNo := req.str("acqMerId"), req.str("orderNo")
@@ -67,8 +67,8 @@ func (p *Provider) cancelOrder(c echo.Context, req *request) reply {
 	if fe := check(req, closeRules); fe != nil {
 		return fieldReply(fe)
 	}
-	header := c.Request().Header.Get("X-Paysim-Scenario")
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err, codeIneligible)
 	}
 	merchant, orderNo := req.str("acqMerId"), req.str("orderNo")

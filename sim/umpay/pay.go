@@ -115,8 +115,8 @@ func validTime(req *request) time.Duration {
 }
 
 func (p *Provider) createPayment(c echo.Context, req *request, api string, flow sim.Flow, expires time.Duration) reply {
-	header := c.Request().Header.Get("X-Paysim-Scenario")
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err, codeIneligible)
 	}
 	now := p.core.Now()

@@ -189,12 +189,9 @@ func (p *Provider) unknownPath(c echo.Context) error {
 // by "|", SHA1withRSA with the platform key (protocols 5.3).
 func (p *Provider) write(c echo.Context, status int, rep reply) error {
 	h := c.Response().Header()
+	sim.Annotate(h, rep.diagnostic, rep.scenario)
 	if rep.diagnostic != "" {
-		h.Set("X-Paysim-Diagnostic", headerSafe(rep.diagnostic))
 		p.core.Logger().Info("umpay request refused", "path", c.Request().URL.Path, "respCode", rep.fields["respCode"], "diagnostic", rep.diagnostic)
-	}
-	if rep.scenario != "" {
-		h.Set("X-Paysim-Scenario", rep.scenario)
 	}
 	body := rep.raw
 	if body == nil {

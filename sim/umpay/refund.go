@@ -41,8 +41,8 @@ func (p *Provider) refund(c echo.Context, req *request) reply {
 	if fe := check(req, refundRules); fe != nil {
 		return fieldReply(fe)
 	}
-	header := c.Request().Header.Get("X-Paysim-Scenario")
-	if err := p.core.CheckScenarioHeader(header); err != nil {
+	header, err := p.core.RequestedScenario(c.Request())
+	if err != nil {
 		return refusal(err, codeIneligible)
 	}
 	merchant, origNo := req.str("acqMerId"), req.str("origOrderNo")

@@ -5,10 +5,9 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/rsakey"
 )
 
@@ -64,7 +63,7 @@ func signedText(req *request, keepEmpty, keepNull bool) string {
 // verifyRequest checks the signature with the service provider's public key. On failure
 // the error says what was tried and the text paysim expected to be signed.
 func verifyRequest(key *rsa.PublicKey, req *request) error {
-	expected := quoteForHeader(signedText(req, false, false))
+	expected := sim.QuoteText(signedText(req, false, false))
 	if strings.TrimSpace(req.signature) == "" {
 		return fmt.Errorf("the body has no signature; sign with SHA1withRSA (merchant key) over the text %s", expected)
 	}
@@ -110,36 +109,4 @@ func signResponse(key *rsa.PrivateKey, text string) (string, error) {
 		return "", err
 	}
 	return base64.StdEncoding.EncodeToString(sig), nil
-}
-
-// maxDiagnostic bounds the text quoted into a header; the full text goes to the log.
-const maxDiagnostic = 2048
-
-// quoteForHeader renders text as a Go-quoted ASCII string, so that non-ASCII and control
-// characters survive an HTTP header and stay unambiguous.
-func quoteForHeader(s string) string {
-	if len(s) > maxDiagnostic {
-		cut := maxDiagnostic
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return strconv.QuoteToASCII(s[:cut]) + "…(truncated)"
-	}
-	return strconv.QuoteToASCII(s)
-}
-
-// headerSafe keeps a diagnostic printable ASCII on one line.
-func headerSafe(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\r' || r == '\n':
-			b.WriteByte(' ')
-		case r < 0x20 || r > 0x7e:
-			fmt.Fprintf(&b, "\\u%04x", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
