@@ -483,6 +483,21 @@ func (o *outbox) reset(provider string) {
 	o.changedLocked()
 }
 
+// AckText is the acknowledgement rule of providers whose receivers answer a word: HTTP
+// 200 and a body equal to want once trimmed, in any case.
+func AckText(want string) func(status int, body []byte) (bool, string) {
+	return func(status int, body []byte) (bool, string) {
+		text := strings.TrimSpace(string(body))
+		switch {
+		case status != http.StatusOK:
+			return false, fmt.Sprintf("HTTP status %d, want 200", status)
+		case !strings.EqualFold(text, want):
+			return false, fmt.Sprintf("answer %q is not %s", Clip(text, 60), want)
+		}
+		return true, ""
+	}
+}
+
 // readClipped reads up to n bytes of r: a receiver's answer only needs to be judged and
 // journaled, and a runaway one must not fill memory.
 func readClipped(r io.Reader, n int64) ([]byte, error) {

@@ -263,12 +263,12 @@ func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
 func (s *Simulator) replayPayment(p *payment, fingerprint string, now time.Time, evs *[]Event) (PaymentView, error) {
 	p.mu.Lock()
 	defer s.release(p, evs)
-	if p.fingerprint != fingerprint {
-		return PaymentView{}, Errorf(ErrDuplicateRequest, "payment %s of merchant %s already exists with different content", p.key.ID, p.key.Merchant)
+	if err := p.sameRequest(OpPayment, fingerprint); err != nil {
+		return PaymentView{}, err
 	}
 	p.settle(now)
 	v := p.view()
-	v.Replayed, v.Reply = true, p.reply
+	p.markReplay(&v.EntityView)
 	return v, nil
 }
 
@@ -334,12 +334,12 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 	if r := s.ledger.refunds[req.Key]; r != nil {
 		r.payment.mu.Lock()
 		defer s.release(r.payment, &evs)
-		if r.fingerprint != req.Fingerprint {
-			return RefundView{}, Errorf(ErrDuplicateRequest, "refund %s of merchant %s already exists with different content", req.ID, req.Merchant)
+		if err := r.sameRequest(OpRefund, req.Fingerprint); err != nil {
+			return RefundView{}, err
 		}
 		r.payment.settle(now)
 		v := r.view()
-		v.Replayed, v.Reply = true, r.reply
+		r.markReplay(&v.EntityView)
 		return v, nil
 	}
 	p := s.ledger.findPayment(req.Provider, req.Merchant, req.Payment)
@@ -406,12 +406,12 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 	if c := s.ledger.closes[req.Key]; c != nil {
 		c.payment.mu.Lock()
 		defer s.release(c.payment, &evs)
-		if c.fingerprint != req.Fingerprint {
-			return CloseView{}, Errorf(ErrDuplicateRequest, "close %s of merchant %s already exists with different content", req.ID, req.Merchant)
+		if err := c.sameRequest(OpClose, req.Fingerprint); err != nil {
+			return CloseView{}, err
 		}
 		c.payment.settle(now)
 		v := c.view()
-		v.Replayed, v.Reply = true, c.reply
+		c.markReplay(&v.EntityView)
 		return v, nil
 	}
 	p := s.ledger.findPayment(req.Provider, req.Merchant, req.Payment)
@@ -507,6 +507,18 @@ func (s *Simulator) Remember(op Operation, key Key, reply []byte) {
 		e.reply = reply
 	}
 }
+
+// sameRequest tells a retry of the request that created e (same fingerprint) from another
+// request reusing its id, which is a duplicate.
+func (e *entity) sameRequest(op Operation, fingerprint string) error {
+	if e.fingerprint != fingerprint {
+		return Errorf(ErrDuplicateRequest, "%s %s of merchant %s already exists with different content", op, e.key.ID, e.key.Merchant)
+	}
+	return nil
+}
+
+// markReplay marks a view as the answer to a retry, with the bytes sent the first time.
+func (e *entity) markReplay(v *EntityView) { v.Replayed, v.Reply = true, e.reply }
 
 func newEntity(key Key, providerID string, aliases map[string]string, amount Amount, fields map[string]string, fingerprint string, sc *Scenario, by string, now time.Time) entity {
 	return entity{key: key, providerID: providerID, aliases: maps.Clone(aliases), amount: amount,

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -76,3 +78,13 @@ func scrubbed(r rune) bool {
 
 // IsBodyTooLarge reports whether err came from a body over the limit.
 func IsBodyTooLarge(err error) bool { return errors.Is(err, ErrBodyTooLarge) }
+
+// WriteJSONString appends s to b as a JSON string the way encoding/json writes it, less
+// the HTML escaping of <, > and &, which no provider applies: URLs and free text read as
+// sent.
+func WriteJSONString(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)       // a string always encodes
+	b.Truncate(b.Len() - 1) // the encoder's newline
+}

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,20 +15,7 @@ import (
 var notifyPolicy = sim.DeliveryPolicy{
 	Gaps:    []time.Duration{15 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute},
 	Timeout: 10 * time.Second,
-	Ack:     ackSuccess,
-}
-
-// ackSuccess accepts HTTP 200 with SUCCESS, trimmed, in any case: both known receivers
-// answer SUCCESS or success (HQ-A6).
-func ackSuccess(status int, body []byte) (bool, string) {
-	text := strings.TrimSpace(string(body))
-	switch {
-	case status != http.StatusOK:
-		return false, "HTTP status " + strconv.Itoa(status) + ", want 200"
-	case !strings.EqualFold(text, "SUCCESS"):
-		return false, "answer " + strconv.Quote(sim.Clip(text, 60)) + " is not SUCCESS"
-	}
-	return true, ""
+	Ack:     sim.AckText("SUCCESS"), // Both known receivers answer SUCCESS or success (HQ-A6).
 }
 
 // notify posts the seven request fields back to the returnUrl of a payment or refund

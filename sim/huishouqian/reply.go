@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -88,21 +87,12 @@ func encodeResult(fields map[string]string) []byte {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		writeJSONString(&b, k)
+		sim.WriteJSONString(&b, k)
 		b.WriteByte(':')
-		writeJSONString(&b, fields[k])
+		sim.WriteJSONString(&b, fields[k])
 	}
 	b.WriteByte('}')
 	return b.Bytes()
-}
-
-// writeJSONString encodes s without HTML escaping. Free text reaching here has been through
-// sim.ScrubText, so no U+2028/U+2029 that encoders disagree on is left.
-func writeJSONString(b *bytes.Buffer, s string) {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)       // a string always encodes
-	b.Truncate(b.Len() - 1) // the encoder's newline
 }
 
 // encode builds the signed envelope:
@@ -134,13 +124,13 @@ func (p *Provider) encode(rep reply, secret string) []byte {
 	b.WriteString(p.successText(ok))
 	if ok {
 		b.WriteString(`,"result":`)
-		writeJSONString(&b, string(result))
+		sim.WriteJSONString(&b, string(result))
 		b.WriteString(`,"errorCode":null,"errorMsg":null`)
 	} else {
 		b.WriteString(`,"errorCode":`)
-		writeJSONString(&b, rep.errorCode)
+		sim.WriteJSONString(&b, rep.errorCode)
 		b.WriteString(`,"errorMsg":`)
-		writeJSONString(&b, rep.errorMsg)
+		sim.WriteJSONString(&b, rep.errorMsg)
 	}
 	b.WriteString(`,"sign":"`)
 	b.WriteString(sign)

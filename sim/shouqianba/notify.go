@@ -4,8 +4,6 @@ import (
 	"crypto"
 	"encoding/base64"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/paysim/paysim/sim"
@@ -17,22 +15,7 @@ import (
 var notifyPolicy = sim.DeliveryPolicy{
 	Gaps:    []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 10 * time.Minute},
 	Timeout: 10 * time.Second,
-	Ack:     ackSuccess,
-}
-
-// ackSuccess accepts HTTP 200 with "success", trimmed, in any case (SQ-A8).
-func ackSuccess(status int, body []byte) (bool, string) {
-	text := strings.TrimSpace(string(body))
-	switch {
-	case status != http.StatusOK:
-		return false, "HTTP status " + strconv.Itoa(status) + ", want 200"
-	case !strings.EqualFold(text, "success"):
-		if r := []rune(text); len(r) > 60 {
-			text = string(r[:60]) + "…"
-		}
-		return false, "answer " + strconv.Quote(text) + " is not success"
-	}
-	return true, ""
+	Ack:     sim.AckText("success"), // "success", trimmed, in any case (SQ-A8).
 }
 
 // notifyMembers are the members of the flat order object a notification carries.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"maps"
 	"sort"
@@ -62,27 +61,20 @@ func marshal(members [][2]string, signature string) []byte {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for _, m := range members {
-		writeString(&b, m[0])
+		sim.WriteJSONString(&b, m[0])
 		b.WriteByte(':')
 		if numericFields[m[0]] && isDigits(m[1]) && (m[1] == "0" || m[1][0] != '0') {
 			b.WriteString(m[1])
 		} else {
-			writeString(&b, m[1])
+			sim.WriteJSONString(&b, m[1])
 		}
 		b.WriteByte(',')
 	}
-	writeString(&b, "signature")
+	sim.WriteJSONString(&b, "signature")
 	b.WriteByte(':')
-	writeString(&b, signature)
+	sim.WriteJSONString(&b, signature)
 	b.WriteByte('}')
 	return b.Bytes()
-}
-
-func writeString(b *bytes.Buffer, s string) {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	b.Truncate(b.Len() - 1)
 }
 
 // refusal maps a neutral error to Umpay's code (protocols 5.6, 6.4), then applies the
