@@ -2,11 +2,8 @@ package huifu
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -15,27 +12,15 @@ import (
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huifu/huifutest"
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // FuzzDecodeRequest feeds arbitrary bodies to the decoder and through the real handler.
 // Whatever comes in: no panic; a decoded request re-canonicalises stably; and the
 // answer is always a Huifu response signed with the platform key.
 func FuzzDecodeRequest(f *testing.F) {
-	for _, dir := range []string{"requests", "tampered"} {
-		files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "vectors", dir, "huifu--*.json"))
-		for _, file := range files {
-			raw, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			var v struct {
-				Body string `json:"body"`
-			}
-			if err := json.Unmarshal(raw, &v); err != nil {
-				f.Fatal(err)
-			}
-			f.Add([]byte(v.Body))
-		}
+	for _, body := range simtest.VectorBodies(f, "huifu") {
+		f.Add(body)
 	}
 	for _, s := range []string{``, `{}`, `[]`, `null`, `{"sys_id":"6666000100000001","data":"{}","sign":""}`,
 		`{"sys_id":"6666000100000001","data":{"a":{"b":[1,{"c":"\u2028"}]}},"sign":"AA=="}`, "{\"data\":{\"\xff\":1}}"} {

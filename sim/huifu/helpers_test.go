@@ -13,6 +13,7 @@ import (
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huifu"
 	"github.com/paysim/paysim/sim/huifu/huifutest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 var allProviders = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
@@ -74,10 +75,7 @@ func (e *env) seedPaidOn(t testing.TB, id, amount, reqDate string) sim.PaymentVi
 }
 
 // snapshot renders every entity, to prove a request changed nothing.
-func (e *env) snapshot(t testing.TB) string {
-	t.Helper()
-	return fmt.Sprintf("%+v", e.core.Inspect("", "", ""))
-}
+func (e *env) snapshot(t testing.TB) string { return simtest.Snapshot(e.core) }
 
 func refundData(reqSeq, orgSeq, amount string) map[string]any {
 	return map[string]any{"req_date": today, "req_seq_id": reqSeq, "huifu_id": huifutest.HuifuID,

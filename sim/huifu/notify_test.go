@@ -18,6 +18,7 @@ import (
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // merchantReceiver is a merchant's notify_url: it verifies each notification the way
@@ -87,17 +88,9 @@ func (m *merchantReceiver) received() ([]map[string]any, []string) {
 	return append([]map[string]any(nil), m.got...), append([]string(nil), m.problems...)
 }
 
-// waitNotified waits through the control plane, as a CI job would.
 func (e *env) waitNotified(t *testing.T, order, state string) sim.Notification {
 	t.Helper()
-	resp, err := http.Get(e.srv.URL + "/__paysim/notifications/wait?order=" + url.QueryEscape(order) + "&state=" + state + "&timeout=5s")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
-	var n sim.Notification
-	require.NoError(t, json.Unmarshal(body, &n))
-	return n
+	return simtest.WaitNotification(t, e.srv.URL, order, state)
 }
 
 func TestPayNotification(t *testing.T) {
@@ -175,7 +168,7 @@ func TestNotificationRetriedUntilAcknowledged(t *testing.T) {
 
 	_, err := e.core.AdvanceClock(15 * time.Second)
 	require.NoError(t, err)
-	waitFor(t, func() bool { got, _ := rcv.received(); return len(got) == 2 })
+	simtest.WaitFor(t, func() bool { got, _ := rcv.received(); return len(got) == 2 })
 	_, err = e.core.AdvanceClock(time.Minute)
 	require.NoError(t, err)
 	n = e.waitNotified(t, seq, sim.NotifyAcked)
@@ -204,15 +197,4 @@ func TestNoNotificationWithoutNotifyURL(t *testing.T) {
 	seq := id("mp")
 	require.Equal(t, "S", e.post(t, pathMicropay, micropayData(seq, "0.50", "134567890123456789")).Data["trans_stat"])
 	assert.Empty(t, e.core.Notifications(sim.NotifyFilter{Order: seq}))
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in 5 s")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }

@@ -1,9 +1,6 @@
 package huifu_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,34 +8,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim/sim/huifu/huifutest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
-// vector is a request captured from a real client (testdata/vectors/README.md).
-type vector struct {
-	Provider string            `json:"provider"`
-	Client   string            `json:"client"`
-	Method   string            `json:"method"`
-	Path     string            `json:"path"`
-	Headers  map[string]string `json:"headers"`
-	Body     string            `json:"body"`
-}
-
-func loadVectors(t *testing.T, dir string) map[string]vector {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "vectors", dir, "huifu--*.json"))
-	require.NoError(t, err)
-	out := map[string]vector{}
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		require.NoError(t, err)
-		var v vector
-		require.NoError(t, json.Unmarshal(raw, &v), f)
-		out[filepath.Base(f)] = v
-	}
-	return out
-}
-
 // replay sends a vector byte for byte with its headers; the answer must verify.
+type vector = simtest.Vector
+
+func loadVectors(t testing.TB, dir string) map[string]vector { return simtest.Vectors(t, "huifu", dir) }
+
 func (e *env) replay(t *testing.T, v vector) *huifutest.Response {
 	t.Helper()
 	resp, err := e.client.Do(v.Method, v.Path, v.Headers["Content-Type"], []byte(v.Body))

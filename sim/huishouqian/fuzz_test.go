@@ -2,11 +2,8 @@ package huishouqian
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -15,6 +12,7 @@ import (
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // FuzzDecodeRequest feeds arbitrary bodies to the form decoder and through the real
@@ -22,21 +20,8 @@ import (
 // the secret and a stable fingerprint; and the answer is always a Huishouqian envelope
 // signed with the platform key.
 func FuzzDecodeRequest(f *testing.F) {
-	for _, dir := range []string{"requests", "tampered"} {
-		files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "vectors", dir, "huishouqian--*.json"))
-		for _, file := range files {
-			raw, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			var v struct {
-				Body string `json:"body"`
-			}
-			if err := json.Unmarshal(raw, &v); err != nil {
-				f.Fatal(err)
-			}
-			f.Add([]byte(v.Body), formType)
-		}
+	for _, body := range simtest.VectorBodies(f, "huishouqian") {
+		f.Add(body, formType)
 	}
 	for _, s := range []string{``, `=`, `&&&`, `%`, `{}`, `[]`, `null`, `merchantNo=864000000001`,
 		`merchantNo=864000000001&method=POLYMERIZE_QUERY&version=1.0&format=JSON&signType=RSA2&signContent={"transNo":1}&sign=00`,

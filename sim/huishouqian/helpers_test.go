@@ -17,6 +17,7 @@ import (
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huishouqian"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 var allProviders = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
@@ -80,10 +81,7 @@ func (e *env) payment(t testing.TB, transNo string) sim.PaymentView {
 }
 
 // snapshot renders every entity, to prove a request changed nothing.
-func (e *env) snapshot(t testing.TB) string {
-	t.Helper()
-	return fmt.Sprintf("%+v", e.core.Inspect("", "", ""))
-}
+func (e *env) snapshot(t testing.TB) string { return simtest.Snapshot(e.core) }
 
 func mainSweptBiz(transNo string, amount any, payType string) map[string]any {
 	return map[string]any{"transNo": transNo, "orderAmt": amount, "payType": payType, "goodsInfo": "测试商品",

@@ -19,6 +19,7 @@ import (
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // returnURL is a merchant's notification endpoint. It parses the body the way the C#
@@ -84,14 +85,7 @@ func (r *returnURL) received() ([]map[string]string, []string) {
 
 func (e *env) waitNotified(t *testing.T, order, state string) sim.Notification {
 	t.Helper()
-	resp, err := http.Get(e.srv.URL + "/__paysim/notifications/wait?order=" + url.QueryEscape(order) + "&state=" + state + "&timeout=5s")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
-	var n sim.Notification
-	require.NoError(t, json.Unmarshal(body, &n))
-	return n
+	return simtest.WaitNotification(t, e.srv.URL, order, state)
 }
 
 func TestPayNotification(t *testing.T) {

@@ -1,9 +1,6 @@
 package huishouqian_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,35 +8,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
-// vector is a request captured from a real client (testdata/vectors/README.md).
-type vector struct {
-	Provider string            `json:"provider"`
-	Client   string            `json:"client"`
-	Method   string            `json:"method"`
-	Path     string            `json:"path"`
-	Headers  map[string]string `json:"headers"`
-	Body     string            `json:"body"`
-}
-
-func loadVectors(t testing.TB, dir string) map[string]vector {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "vectors", dir, "huishouqian--*.json"))
-	require.NoError(t, err)
-	out := map[string]vector{}
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		require.NoError(t, err)
-		var v vector
-		require.NoError(t, json.Unmarshal(raw, &v), f)
-		out[filepath.Base(f)] = v
-	}
-	return out
-}
-
 // method is the vector's method form field.
-func (v vector) method() string {
+func vectorMethod(v vector) string {
 	for _, kv := range strings.Split(v.Body, "&") {
 		if name, value, _ := strings.Cut(kv, "="); name == "method" {
 			return value
@@ -49,6 +22,12 @@ func (v vector) method() string {
 }
 
 // replay sends a vector byte for byte with its headers; the answer must verify.
+type vector = simtest.Vector
+
+func loadVectors(t testing.TB, dir string) map[string]vector {
+	return simtest.Vectors(t, "huishouqian", dir)
+}
+
 func (e *env) replay(t *testing.T, v vector) *huishouqiantest.Response {
 	t.Helper()
 	resp, err := e.client.Do(v.Method, v.Path, v.Headers["Content-Type"], []byte(v.Body))
@@ -71,7 +50,7 @@ func TestRealClientVectors(t *testing.T) {
 			e.seedPaid(t, vectorOrder, 100)
 			resp := e.replay(t, v)
 			require.True(t, resp.Success, "errorCode %s %s; diagnostic: %s", resp.ErrorCode, resp.ErrorMsg, resp.Header.Get("X-Paysim-Diagnostic"))
-			switch v.method() {
+			switch vectorMethod(v) {
 			case query:
 				assert.Equal(t, "200007", resp.RespCode())
 				assert.Equal(t, "SUCCESS", resp.OrderStatus())
@@ -89,7 +68,7 @@ func TestRealClientVectors(t *testing.T) {
 				assert.Equal(t, "200004", resp.RespCode(), "the refund it asks for was never made here")
 				assert.Equal(t, "订单不存在", resp.Result["respMsg"])
 			default:
-				t.Fatalf("no expectation for method %s", v.method())
+				t.Fatalf("no expectation for method %s", vectorMethod(v))
 			}
 		})
 	}
@@ -101,7 +80,7 @@ func TestRealClientVectorsRefundThenQuery(t *testing.T) {
 	vectors := loadVectors(t, "requests")
 	var rf, rq vector
 	for _, v := range vectors {
-		switch v.method() {
+		switch vectorMethod(v) {
 		case refund:
 			rf = v
 		case refundQuery:
@@ -142,7 +121,7 @@ func TestTamperedVectorsRefused(t *testing.T) {
 			assert.Equal(t, "验签失败", resp.ErrorMsg)
 			diag := resp.Header.Get("X-Paysim-Diagnostic")
 			assert.Contains(t, diag, "sign does not verify")
-			assert.Contains(t, diag, `expected signed text: "method=`+v.method()+`&version=1.0&format=JSON&merchantNo=864000000001&signType=RSA2&signContent={`)
+			assert.Contains(t, diag, `expected signed text: "method=`+vectorMethod(v)+`&version=1.0&format=JSON&merchantNo=864000000001&signType=RSA2&signContent={`)
 			assert.Contains(t, diag, "&key=<sign key redacted>")
 			assert.NotContains(t, diag, e.client.SignKey, "the shared secret never leaks")
 			assert.Empty(t, resp.Header.Get("X-Paysim-Scenario"))

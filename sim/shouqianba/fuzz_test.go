@@ -2,11 +2,8 @@ package shouqianba
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -14,6 +11,7 @@ import (
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // FuzzDecodeRequest feeds arbitrary bodies to the decoder and, signed by the test
@@ -21,21 +19,8 @@ import (
 // endpoint. Whatever comes in: no panic, validation never panics on what the decoder
 // accepted, and every answer is a well-formed Shouqianba response.
 func FuzzDecodeRequest(f *testing.F) {
-	for _, dir := range []string{"requests", "tampered"} {
-		files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "vectors", dir, "shouqianba--*.json"))
-		for _, file := range files {
-			raw, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			var v struct {
-				Body string `json:"body"`
-			}
-			if err := json.Unmarshal(raw, &v); err != nil {
-				f.Fatal(err)
-			}
-			f.Add([]byte(v.Body))
-		}
+	for _, body := range simtest.VectorBodies(f, "shouqianba") {
+		f.Add(body)
 	}
 	for _, s := range []string{``, `{}`, `[]`, `null`, `"x"`, `1`, `{"terminal_sn":null}`,
 		`{"terminal_sn":"100000330000000001","sn":"","client_sn":"a","refund_request_no":"1","refund_amount":1,"operator":"o"}`,

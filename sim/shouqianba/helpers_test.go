@@ -16,6 +16,7 @@ import (
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/shouqianba"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 var allProviders = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
@@ -69,10 +70,7 @@ func (e *env) seedPaid(t testing.TB, clientSN string, fen sim.Amount, fields map
 }
 
 // snapshot renders every entity, to prove a request changed nothing.
-func (e *env) snapshot(t testing.TB) string {
-	t.Helper()
-	return fmt.Sprintf("%+v", e.core.Inspect("", "", ""))
-}
+func (e *env) snapshot(t testing.TB) string { return simtest.Snapshot(e.core) }
 
 func (e *env) advance(t testing.TB, d time.Duration) {
 	t.Helper()

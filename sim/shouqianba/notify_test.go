@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // notifyURL is a merchant's receiver: it splits Authorization at the first space,
@@ -71,14 +71,7 @@ func (n *notifyURL) received() ([]map[string]any, []string) {
 
 func (e *env) waitNotified(t *testing.T, order, state string) sim.Notification {
 	t.Helper()
-	resp, err := http.Get(e.srv.URL + "/__paysim/notifications/wait?order=" + url.QueryEscape(order) + "&state=" + state + "&timeout=5s")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
-	var n sim.Notification
-	require.NoError(t, json.Unmarshal(body, &n))
-	return n
+	return simtest.WaitNotification(t, e.srv.URL, order, state)
 }
 
 func TestNotificationsForPaidAndRefunded(t *testing.T) {
@@ -105,7 +98,7 @@ func TestNotificationsForPaidAndRefunded(t *testing.T) {
 	require.Equal(t, "REFUND_IN_PROGRESS", rf.Code())
 	_, err := e.core.AdvanceClock(30 * time.Second)
 	require.NoError(t, err)
-	waitFor(t, func() bool { o, _ := rcv.received(); return len(o) == 2 })
+	simtest.WaitFor(t, func() bool { o, _ := rcv.received(); return len(o) == 2 })
 	orders, problems = rcv.received()
 	require.Empty(t, problems)
 	assert.Equal(t, "PARTIAL_REFUNDED", orders[1]["order_status"])
@@ -129,20 +122,9 @@ func TestNotificationRetriedOnTheDocumentedGaps(t *testing.T) {
 	assert.Equal(t, `answer "received" is not success`, n.Attempts[0].Why)
 	_, err := e.core.AdvanceClock(time.Second)
 	require.NoError(t, err)
-	waitFor(t, func() bool { o, _ := rcv.received(); return len(o) == 2 })
+	simtest.WaitFor(t, func() bool { o, _ := rcv.received(); return len(o) == 2 })
 	_, err = e.core.AdvanceClock(5 * time.Second)
 	require.NoError(t, err)
 	n = e.waitNotified(t, clientSN, sim.NotifyAcked)
 	assert.Len(t, n.Attempts, 3)
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in 5 s")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }

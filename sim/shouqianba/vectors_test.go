@@ -1,9 +1,6 @@
 package shouqianba_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,34 +8,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
-// vector is a request captured from a real client (testdata/vectors/README.md).
-type vector struct {
-	Provider string            `json:"provider"`
-	Client   string            `json:"client"`
-	Method   string            `json:"method"`
-	Path     string            `json:"path"`
-	Headers  map[string]string `json:"headers"`
-	Body     string            `json:"body"`
-}
+// replay sends a vector byte for byte with its headers; the answer must decode strictly.
+type vector = simtest.Vector
 
 func loadVectors(t testing.TB, dir string) map[string]vector {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "vectors", dir, "shouqianba--*.json"))
-	require.NoError(t, err)
-	out := map[string]vector{}
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		require.NoError(t, err)
-		var v vector
-		require.NoError(t, json.Unmarshal(raw, &v), f)
-		out[filepath.Base(f)] = v
-	}
-	return out
+	return simtest.Vectors(t, "shouqianba", dir)
 }
 
-// replay sends a vector byte for byte with its headers; the answer must decode strictly.
 func (e *env) replay(t *testing.T, v vector) *shouqianbatest.Response {
 	t.Helper()
 	resp, err := e.client.Do(v.Method, v.Path, v.Headers, []byte(v.Body))

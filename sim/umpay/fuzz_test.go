@@ -2,17 +2,15 @@ package umpay
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/simtest"
 	"github.com/paysim/paysim/sim/umpay/umpaytest"
 )
 
@@ -21,21 +19,8 @@ import (
 // fingerprint; and the answer is always an Umpay response signed with the platform key,
 // verified with the platform certificate as clients do.
 func FuzzDecodeRequest(f *testing.F) {
-	for _, dir := range []string{"requests", "tampered"} {
-		files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "vectors", dir, "umpay--*.json"))
-		for _, file := range files {
-			raw, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			var v struct {
-				Body string `json:"body"`
-			}
-			if err := json.Unmarshal(raw, &v); err != nil {
-				f.Fatal(err)
-			}
-			f.Add([]byte(v.Body))
-		}
+	for _, body := range simtest.VectorBodies(f, "umpay") {
+		f.Add(body)
 	}
 	for _, s := range []string{``, `{}`, `[]`, `null`, `"x"`, `{"acqSpId":"Y000000001"}`,
 		`{"acqSpId":"Y000000001","acqMerId":"42516662","orderNo":"A|B","txnAmt":-0,"sign":"AA=="}`,

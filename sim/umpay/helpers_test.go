@@ -11,6 +11,7 @@ import (
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/simtest"
 	"github.com/paysim/paysim/sim/umpay"
 	"github.com/paysim/paysim/sim/umpay/umpaytest"
 )
@@ -71,10 +72,7 @@ func (e *env) seedPaid(t testing.TB, orderNo string, fen sim.Amount, api string)
 }
 
 // snapshot renders every entity, to prove a request changed nothing.
-func (e *env) snapshot(t testing.TB) string {
-	t.Helper()
-	return fmt.Sprintf("%+v", e.core.Inspect("", "", ""))
-}
+func (e *env) snapshot(t testing.TB) string { return simtest.Snapshot(e.core) }
 
 func (e *env) payment(t testing.TB, orderNo string) sim.PaymentView {
 	t.Helper()

@@ -2,7 +2,6 @@ package umpay_test
 
 import (
 	"crypto"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +18,7 @@ import (
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // backURL is a merchant's notification endpoint: it verifies the sign with the platform
@@ -74,14 +74,7 @@ func (b *backURL) received() ([]url.Values, []string) {
 
 func (e *env) waitNotified(t *testing.T, order, state string) sim.Notification {
 	t.Helper()
-	resp, err := http.Get(e.srv.URL + "/__paysim/notifications/wait?order=" + url.QueryEscape(order) + "&state=" + state + "&timeout=5s")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
-	var n sim.Notification
-	require.NoError(t, json.Unmarshal(body, &n))
-	return n
+	return simtest.WaitNotification(t, e.srv.URL, order, state)
 }
 
 func TestPayNotificationAfterAsynchronousPayment(t *testing.T) {

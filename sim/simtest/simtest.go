@@ -1,0 +1,110 @@
+// Package simtest holds what the tests of every provider package share: the request
+// vectors captured from real clients, waiting for a notification through the control
+// plane, and snapshots that prove a refused request changed nothing.
+package simtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/paysim/paysim/sim"
+)
+
+// Vector is one request captured from a real client (testdata/vectors/README.md).
+type Vector struct {
+	Provider string            `json:"provider"`
+	Client   string            `json:"client"`
+	Method   string            `json:"method"`
+	Path     string            `json:"path"`
+	Headers  map[string]string `json:"headers"`
+	Body     string            `json:"body"`
+	Expect   string            `json:"expect"`
+}
+
+// vectorDir is testdata/vectors at the module root, wherever the test runs from.
+func vectorDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "vectors")
+}
+
+// Vectors loads provider's vectors from dir ("requests" or "tampered"), by file name.
+// Finding none is a failure: a test that replays nothing proves nothing.
+func Vectors(t testing.TB, provider, dir string) map[string]Vector {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(vectorDir(), dir, provider+"--*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no %s vectors under testdata/vectors/%s (%v)", provider, dir, err)
+	}
+	out := map[string]Vector{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v Vector
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[filepath.Base(f)] = v
+	}
+	return out
+}
+
+// VectorBodies is every body of provider's real and tampered vectors: the seed corpus of
+// a fuzz test.
+func VectorBodies(t testing.TB, provider string) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, dir := range []string{"requests", "tampered"} {
+		for _, v := range Vectors(t, provider, dir) {
+			out = append(out, []byte(v.Body))
+		}
+	}
+	return out
+}
+
+// Snapshot renders every entity of core, to compare before and after a request.
+func Snapshot(core *sim.Simulator) string {
+	return fmt.Sprintf("%+v", core.Inspect("", "", ""))
+}
+
+// WaitNotification waits through the control plane at baseURL, as a CI job would, until
+// a notification of order is in state.
+func WaitNotification(t testing.TB, baseURL, order, state string) sim.Notification {
+	t.Helper()
+	resp, err := http.Get(baseURL + "/__paysim/notifications/wait?order=" + url.QueryEscape(order) + "&state=" + state + "&timeout=5s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("no notification of %s reached %s: %d %s", order, state, resp.StatusCode, body)
+	}
+	var n sim.Notification
+	if err := json.Unmarshal(body, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// WaitFor polls cond for up to 5 s: for effects that happen on another goroutine, such
+// as a receiver getting a notification.
+func WaitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5 s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
