@@ -11,6 +11,7 @@ import (
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huifu/huifutest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // 101 concurrent refunds of 0.01 against a 1.00 payment: exactly 100 are accepted and
@@ -19,56 +20,23 @@ import (
 func TestConcurrentRefundsNeverExceedPayment(t *testing.T) {
 	e := newEnv(t)
 	pay := e.seedPaid(t, id("pay"), "1.00")
-	const n = 101
-	codes := make(chan string, n)
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	var readerErr error
-	var readers sync.WaitGroup
-	readers.Add(1)
-	go func() {
-		defer readers.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			v, err := e.core.QueryPayment("huifu", huifutest.HuifuID, sim.ByID(pay.ID), false)
-			if err == nil && v.Refunded+v.Pending > v.Amount {
-				readerErr = fmt.Errorf("refunded %s + pending %s exceed paid %s", v.Refunded, v.Pending, v.Amount)
-				return
-			}
+	read := func() (sim.PaymentView, error) {
+		return e.core.QueryPayment("huifu", huifutest.HuifuID, sim.ByID(pay.ID), false)
+	}
+	count, err := simtest.Race(101, func(i int) string {
+		client, err := huifutest.NewClient(e.srv.URL, paysim.DefaultKeys())
+		if err != nil {
+			return err.Error()
 		}
-	}()
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			client, err := huifutest.NewClient(e.srv.URL, paysim.DefaultKeys())
-			if err != nil {
-				codes <- err.Error()
-				return
-			}
-			resp, err := client.Post(pathRefund, refundData(fmt.Sprintf("crf%03d", i), pay.ID, "0.01"))
-			if err != nil {
-				codes <- err.Error()
-				return
-			}
-			codes <- resp.Code()
-		}()
-	}
-	wg.Wait()
-	close(stop)
-	readers.Wait()
-	close(codes)
-	count := map[string]int{}
-	for c := range codes {
-		count[c]++
-	}
+		resp, err := client.Post(pathRefund, refundData(fmt.Sprintf("crf%03d", i), pay.ID, "0.01"))
+		if err != nil {
+			return err.Error()
+		}
+		return resp.Code()
+	}, simtest.NeverOverRefunded(read))
 	assert.Equal(t, map[string]int{"00000100": 100, "23000003": 1}, count)
-	require.NoError(t, readerErr)
-	v, err := e.core.QueryPayment("huifu", huifutest.HuifuID, sim.ByID(pay.ID), false)
+	require.NoError(t, err)
+	v, err := read()
 	require.NoError(t, err)
 	assert.Equal(t, sim.Amount(100), v.Pending+v.Refunded)
 	assert.Equal(t, sim.Amount(0), v.Refundable())

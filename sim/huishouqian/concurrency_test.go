@@ -12,6 +12,7 @@ import (
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huishouqian"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // 101 concurrent refunds of 1 fen against a 100-fen payment: exactly 100 are accepted and
@@ -20,58 +21,25 @@ import (
 func TestConcurrentRefundsNeverExceedPayment(t *testing.T) {
 	e := newEnv(t)
 	pay := e.seedPaid(t, id("PAY"), 100)
-	const n = 101
-	outcomes := make(chan string, n)
-	stop := make(chan struct{})
-	var readerErr error
-	var readers sync.WaitGroup
-	readers.Add(1)
-	go func() {
-		defer readers.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			v, err := e.core.QueryPayment(huishouqian.Name, huishouqiantest.MerchantNo, sim.ByID(pay.ID), false)
-			if err == nil && v.Refunded+v.Pending > v.Amount {
-				readerErr = fmt.Errorf("refunded %s + pending %s exceed paid %s", v.Refunded, v.Pending, v.Amount)
-				return
-			}
+	read := func() (sim.PaymentView, error) {
+		return e.core.QueryPayment(huishouqian.Name, huishouqiantest.MerchantNo, sim.ByID(pay.ID), false)
+	}
+	count, err := simtest.Race(101, func(i int) string {
+		client, err := huishouqiantest.NewClient(e.srv.URL, paysim.DefaultKeys())
+		if err != nil {
+			return err.Error()
 		}
-	}()
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			client, err := huishouqiantest.NewClient(e.srv.URL, paysim.DefaultKeys())
-			if err != nil {
-				outcomes <- err.Error()
-				return
-			}
-			resp, err := client.Post(refund, refundBiz(fmt.Sprintf("CRF%03d", i), pay.ID, 1))
-			switch {
-			case err != nil:
-				outcomes <- err.Error()
-			case resp.Success:
-				outcomes <- resp.OrderStatus()
-			default:
-				outcomes <- resp.ErrorCode
-			}
-		}()
-	}
-	wg.Wait()
-	close(stop)
-	readers.Wait()
-	close(outcomes)
-	count := map[string]int{}
-	for o := range outcomes {
-		count[o]++
-	}
+		resp, err := client.Post(refund, refundBiz(fmt.Sprintf("CRF%03d", i), pay.ID, 1))
+		switch {
+		case err != nil:
+			return err.Error()
+		case resp.Success:
+			return resp.OrderStatus()
+		}
+		return resp.ErrorCode
+	}, simtest.NeverOverRefunded(read))
 	assert.Equal(t, map[string]int{"PROCESSING": 100, "REFUND_AMOUNT_EXCEED": 1}, count)
-	require.NoError(t, readerErr)
+	require.NoError(t, err)
 	v := e.payment(t, pay.ID)
 	assert.Equal(t, sim.Amount(100), v.Pending+v.Refunded)
 	assert.Equal(t, sim.Amount(0), v.Refundable())

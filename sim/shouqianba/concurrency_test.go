@@ -12,6 +12,7 @@ import (
 
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/shouqianba"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // 101 concurrent partial refunds of 1 fen against a 100 fen order: exactly 100 are
@@ -20,74 +21,31 @@ import (
 func TestConcurrentRefundsNeverExceedTotal(t *testing.T) {
 	e := newEnv(t)
 	order := e.seedPaid(t, id("cc"), 100, nil)
-	const n = 101
-	codes := make(chan string, n)
-	stop := make(chan struct{})
-	var readers sync.WaitGroup
-	readerErrs := make(chan error, 2)
-	readers.Add(2)
-	go func() { // the ledger
-		defer readers.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			v, err := e.core.QueryPayment(shouqianba.Name, shouqianba.TestMerchantSN, sim.ByID(order.ID), false)
-			if err == nil && v.Refunded+v.Pending > v.Amount {
-				readerErrs <- fmt.Errorf("refunded %s + pending %s exceed paid %s", v.Refunded, v.Pending, v.Amount)
-				return
-			}
+	read := func() (sim.PaymentView, error) {
+		return e.core.QueryPayment(shouqianba.Name, shouqianba.TestMerchantSN, sim.ByID(order.ID), false)
+	}
+	// The wire: net_amount is total minus what had succeeded around the read.
+	netAmount := func() error {
+		before := refunded(t, e, order.ID)
+		resp, err := e.client.Post(pathQuery, map[string]any{"sn": order.ProviderID})
+		after := refunded(t, e, order.ID)
+		if err != nil {
+			return err
 		}
-	}()
-	go func() { // the wire: net_amount is total minus what had succeeded around the read
-		defer readers.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			before := refunded(t, e, order.ID)
-			resp, err := e.client.Post(pathQuery, map[string]any{"sn": order.ProviderID})
-			after := refunded(t, e, order.ID)
-			if err != nil {
-				readerErrs <- err
-				return
-			}
-			net, _ := strconv.ParseInt(resp.Data("net_amount"), 10, 64)
-			if sim.Amount(net) > 100-before || sim.Amount(net) < 100-after {
-				readerErrs <- fmt.Errorf("net_amount %d outside [%d, %d]", net, 100-after, 100-before)
-				return
-			}
+		net, _ := strconv.ParseInt(resp.Data("net_amount"), 10, 64)
+		if sim.Amount(net) > 100-before || sim.Amount(net) < 100-after {
+			return fmt.Errorf("net_amount %d outside [%d, %d]", net, 100-after, 100-before)
 		}
-	}()
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := e.client.Post(pathRefund, refundBody(order.ID, fmt.Sprintf("c%03d", i), "1"))
-			if err != nil {
-				codes <- err.Error()
-				return
-			}
-			codes <- resp.Code() + " " + resp.BizError()
-		}()
+		return nil
 	}
-	wg.Wait()
-	close(stop)
-	readers.Wait()
-	close(codes)
-	close(readerErrs)
-	for err := range readerErrs {
-		require.NoError(t, err)
-	}
-	count := map[string]int{}
-	for c := range codes {
-		count[c]++
-	}
+	count, err := simtest.Race(101, func(i int) string {
+		resp, err := e.client.Post(pathRefund, refundBody(order.ID, fmt.Sprintf("c%03d", i), "1"))
+		if err != nil {
+			return err.Error()
+		}
+		return resp.Code() + " " + resp.BizError()
+	}, simtest.NeverOverRefunded(read), netAmount)
+	require.NoError(t, err)
 	assert.Equal(t, map[string]int{"REFUND_IN_PROGRESS ": 100, "FAIL REFUNDABLE_AMOUNT_NOT_ENOUGH": 1}, count)
 	e.advance(t, 30*time.Second)
 	final := e.post(t, pathQuery, queryByClientSN(order.ID))

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,5 +107,62 @@ func WaitFor(t testing.TB, cond func() bool) {
 			t.Fatal("condition not reached in 5 s")
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// Race sends n requests at once, send(i) labelling each answer (its code, say), while
+// every check runs over and over until the last answer is in. It returns how many
+// answers had each label and the first problem a check found.
+func Race(n int, send func(i int) string, checks ...func() error) (map[string]int, error) {
+	stop := make(chan struct{})
+	problems := make(chan error, len(checks))
+	var checkers sync.WaitGroup
+	for _, check := range checks {
+		checkers.Add(1)
+		go func() {
+			defer checkers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := check(); err != nil {
+					problems <- err
+					return
+				}
+			}
+		}()
+	}
+	labels := make(chan string, n)
+	var senders sync.WaitGroup
+	for i := range n {
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			labels <- send(i)
+		}()
+	}
+	senders.Wait()
+	close(stop)
+	checkers.Wait()
+	close(labels)
+	close(problems)
+	count := map[string]int{}
+	for l := range labels {
+		count[l]++
+	}
+	return count, <-problems
+}
+
+// NeverOverRefunded is a Race check: the payment read never shows more refunded and
+// pending than was paid.
+func NeverOverRefunded(read func() (sim.PaymentView, error)) func() error {
+	return func() error {
+		v, err := read()
+		if err == nil && v.Refunded+v.Pending > v.Amount {
+			return fmt.Errorf("refunded %s + pending %s exceed paid %s", v.Refunded, v.Pending, v.Amount)
+		}
+		return nil
 	}
 }

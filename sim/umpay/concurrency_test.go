@@ -10,6 +10,7 @@ import (
 
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/simtest"
 	"github.com/paysim/paysim/sim/umpay"
 	"github.com/paysim/paysim/sim/umpay/umpaytest"
 )
@@ -20,55 +21,22 @@ import (
 func TestConcurrentRefundsNeverExceedPayment(t *testing.T) {
 	e := newEnv(t)
 	pay := e.seedPaid(t, id("PAY"), 100, "qrpay")
-	const n = 101
-	codes := make(chan string, n)
-	stop := make(chan struct{})
-	var readerErr error
-	var readers sync.WaitGroup
-	readers.Add(1)
-	go func() {
-		defer readers.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			v, err := e.core.QueryPayment(umpay.Name, umpaytest.MerID, sim.ByID(pay.ID), false)
-			if err == nil && v.Refunded+v.Pending > v.Amount {
-				readerErr = fmt.Errorf("refunded %s + pending %s exceed paid %s", v.Refunded, v.Pending, v.Amount)
-				return
-			}
+	read := func() (sim.PaymentView, error) {
+		return e.core.QueryPayment(umpay.Name, umpaytest.MerID, sim.ByID(pay.ID), false)
+	}
+	count, err := simtest.Race(101, func(i int) string {
+		client, err := umpaytest.NewClient(e.srv.URL, paysim.DefaultKeys())
+		if err != nil {
+			return err.Error()
 		}
-	}()
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			client, err := umpaytest.NewClient(e.srv.URL, paysim.DefaultKeys())
-			if err != nil {
-				codes <- err.Error()
-				return
-			}
-			resp, err := client.Post(pathRefund, refundData(fmt.Sprintf("CRF%03d", i), pay.ID, "100", "1"))
-			if err != nil {
-				codes <- err.Error()
-				return
-			}
-			codes <- resp.Code()
-		}()
-	}
-	wg.Wait()
-	close(stop)
-	readers.Wait()
-	close(codes)
-	count := map[string]int{}
-	for c := range codes {
-		count[c]++
-	}
+		resp, err := client.Post(pathRefund, refundData(fmt.Sprintf("CRF%03d", i), pay.ID, "100", "1"))
+		if err != nil {
+			return err.Error()
+		}
+		return resp.Code()
+	}, simtest.NeverOverRefunded(read))
 	assert.Equal(t, map[string]int{"00": 100, "15": 1}, count)
-	require.NoError(t, readerErr)
+	require.NoError(t, err)
 	v := e.payment(t, pay.ID)
 	assert.Equal(t, sim.Amount(100), v.Pending+v.Refunded)
 	assert.Equal(t, sim.Amount(0), v.Refundable())
