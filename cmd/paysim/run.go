@@ -115,6 +115,8 @@ type config struct {
 	verify     string
 	logLevel   string
 	allow      hostList
+	// hsqSuccessAsString makes Huishouqian answer "success":"true" for the C# client.
+	hsqSuccessAsString bool
 }
 
 func newFlags(getenv func(string) string, out io.Writer) *config {
@@ -145,6 +147,9 @@ func newFlags(getenv func(string) string, out io.Writer) *config {
 			}
 		}
 	}
+	hsqString, _ := strconv.ParseBool(env("PAYSIM_HUISHOUQIAN_SUCCESS_AS_STRING", "false"))
+	c.fs.BoolVar(&c.hsqSuccessAsString, "huishouqian-success-as-string", hsqString,
+		`Huishouqian answers "success":"true" instead of true, for C# clients (PAYSIM_HUISHOUQIAN_SUCCESS_AS_STRING)`)
 	c.fs.Var(&c.allow, "notify-allow", "HOST[:PORT] notifications may go to besides loopback; repeatable (PAYSIM_NOTIFY_ALLOW, comma-separated)")
 	c.fs.Usage = func() { printUsage(out, c) }
 	return c
@@ -194,7 +199,7 @@ func build(cfg *config, logger *slog.Logger) (*sim.Simulator, []sim.Provider, er
 	}
 	core := sim.New(sim.WithClock(clock), sim.WithSeed(cfg.seed), sim.WithVerifyMode(verify),
 		sim.WithLogger(logger), sim.WithScenarios(set, reload), sim.WithNotifyAllow(cfg.allow...))
-	providers, err := buildProviders(core, keys)
+	providers, err := buildProviders(core, keys, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim"
+	"github.com/paysim/paysim/sim/huishouqian"
+	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
 )
 
 // fakeEnv is a getenv reading only vars: tests never see the real environment.
@@ -603,4 +605,31 @@ func TestServeBrokenScenarioFolder(t *testing.T) {
 		broken+`:3: operation "pay" is not one of payment, refund, close`+"\n"+
 		broken+`:6: status "sideways" is not one of processing, success, failed, closed, unknown`+"\n", stderr.String())
 	assert.Empty(t, stdout.String(), "nothing was served")
+}
+
+// The Huishouqian switch reaches the provider: success comes as a string a C# client
+// can verify, and the signature covers "success=true" as that client rebuilds it.
+func TestHuishouqianSuccessAsString(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{args: []string{"--huishouqian-success-as-string"}},
+		{env: map[string]string{"PAYSIM_HUISHOUQIAN_SUCCESS_AS_STRING": "true"}},
+	} {
+		s := startServer(t, tt.env, append([]string{"--addr", "127.0.0.1:0", "--clock", "virtual"}, tt.args...)...)
+		c, err := huishouqiantest.NewClient(s.base, paysim.DefaultKeys())
+		require.NoError(t, err)
+		form, err := c.NewForm(huishouqian.MethodQuery, `{"transNo":"none"}`)
+		require.NoError(t, err)
+		resp, err := http.Post(s.base+huishouqiantest.Path, "application/x-www-form-urlencoded", bytes.NewReader(form.Encode()))
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Contains(t, string(body), `"success":"true"`)
+		_, err = huishouqiantest.VerifyStringSuccess(c.Platform(), "hsq-sign-key-for-tests", body)
+		assert.NoError(t, err)
+	}
 }
