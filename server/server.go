@@ -3,6 +3,7 @@
 package server
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,7 @@ func New(core *sim.Simulator, providers []sim.Provider, version string) *echo.Ec
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(providers)
+	e.JSONSerializer = plainJSON{echo.DefaultJSONSerializer{}}
 	e.Use(accessLog(core.Logger()))
 	control.Mount(e, core, providers, version)
 	for _, p := range providers {
@@ -64,4 +66,17 @@ func accessLog(l *slog.Logger) echo.MiddlewareFunc {
 			return err
 		}
 	}
+}
+
+// plainJSON writes control-plane JSON without HTML escaping, so the journal shows a
+// notification body with its & and < as sent, not as \u0026 and \u003c.
+type plainJSON struct{ echo.DefaultJSONSerializer }
+
+func (plainJSON) Serialize(c echo.Context, i any, indent string) error {
+	enc := json.NewEncoder(c.Response())
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	return enc.Encode(i)
 }
