@@ -135,6 +135,10 @@ const maxNotifyWorkers = 8
 
 const replyClip = 512
 
+// maxJournal bounds the notifications kept. A long-running paysim would otherwise keep
+// every notification it ever sent; past this, the oldest finished ones are forgotten.
+const maxJournal = 10000
+
 func newOutbox(c Clock, sched *scheduler, transport http.RoundTripper, allow []string, logger func(string, ...any)) *outbox {
 	o := &outbox{clock: c, sched: sched, allow: allow, logger: logger, byID: map[string]*outboxEntry{}, changed: make(chan struct{})}
 	if transport == nil {
@@ -227,6 +231,9 @@ func (o *outbox) enqueue(d Delivery) string {
 	}
 	o.list = append(o.list, e)
 	o.byID[e.n.ID] = e
+	if len(o.list) > maxJournal {
+		o.forgetFinishedLocked(len(o.list) - maxJournal)
+	}
 	o.changedLocked()
 	closed := o.closed
 	o.mu.Unlock()
@@ -461,6 +468,23 @@ func (o *outbox) close(ctx context.Context) []Notification {
 	}
 	o.changedLocked()
 	return left
+}
+
+// forgetFinishedLocked drops up to n of the oldest notifications that will not be
+// attempted again. The caller holds o.mu.
+func (o *outbox) forgetFinishedLocked(n int) {
+	kept := o.list[:0]
+	for _, e := range o.list {
+		finished := e.n.State != NotifyPending && e.n.State != NotifyInFlight
+		if n > 0 && finished {
+			delete(o.byID, e.n.ID)
+			n--
+			continue
+		}
+		kept = append(kept, e)
+	}
+	clear(o.list[len(kept):])
+	o.list = kept
 }
 
 func (o *outbox) reset(provider string) {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // receiver is a test notification endpoint that answers with reply and counts calls.
@@ -411,4 +412,25 @@ func TestRealClockWakesEntities(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the refund was not woken at its deadline")
 	}
+}
+
+// The journal keeps the newest notifications: past its bound the oldest finished ones
+// are forgotten, and pending ones never are.
+func TestJournalIsBounded(t *testing.T) {
+	rt := roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("OK"))}, nil
+	})
+	s := sim.New(sim.WithClock(sim.NewVirtualClock(t0)), sim.WithNotifyTransport(rt))
+	first := s.Notify(delivery("http://127.0.0.1:9/first"))
+	waitState(t, s, first, sim.NotifyAcked)
+	const bound = 10000
+	for i := 0; i < bound; i++ {
+		d := delivery("http://127.0.0.1:9/n")
+		d.Order = "bulk"
+		s.Notify(d)
+	}
+	simtest.WaitFor(t, func() bool { return len(s.Notifications(sim.NotifyFilter{State: sim.NotifyAcked})) == bound })
+	all := s.Notifications(sim.NotifyFilter{})
+	assert.Len(t, all, bound)
+	assert.NotEqual(t, first, all[0].ID, "the oldest finished notification was forgotten")
 }
