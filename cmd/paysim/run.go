@@ -115,6 +115,7 @@ type config struct {
 	verify     string
 	logLevel   string
 	allow      hostList
+	configPath string
 	// hsqSuccessAsString makes Huishouqian answer "success":"true" for the C# client.
 	hsqSuccessAsString bool
 }
@@ -130,6 +131,7 @@ func newFlags(getenv func(string) string, out io.Writer) *config {
 	}
 	c.fs.StringVar(&c.addr, "addr", env("PAYSIM_ADDR", "127.0.0.1:8700"), "listen address (PAYSIM_ADDR)")
 	c.fs.StringVar(&c.scenarios, "scenarios", env("PAYSIM_SCENARIOS", ""), "scenario folder, replacing the embedded set; reloadable (PAYSIM_SCENARIOS)")
+	c.fs.StringVar(&c.configPath, "config", env("PAYSIM_CONFIG", ""), "paysim.yaml listing your own merchants and keys (PAYSIM_CONFIG; default: ./paysim.yaml if present)")
 	c.fs.StringVar(&c.keys, "keys", env("PAYSIM_KEYS", ""), "key folder shaped like keys/, replacing the embedded test keys (PAYSIM_KEYS)")
 	c.fs.StringVar(&c.clock, "clock", env("PAYSIM_CLOCK", "real"), "real, or virtual: moves only through POST /__paysim/clock (PAYSIM_CLOCK)")
 	c.fs.StringVar(&c.clockStart, "clock-start", env("PAYSIM_CLOCK_START", sim.DefaultVirtualStart.Format(time.RFC3339)), "where a virtual clock starts, RFC 3339 (PAYSIM_CLOCK_START)")
@@ -199,7 +201,15 @@ func build(cfg *config, logger *slog.Logger) (*sim.Simulator, []sim.Provider, er
 	}
 	core := sim.New(sim.WithClock(clock), sim.WithSeed(cfg.seed), sim.WithVerifyMode(verify),
 		sim.WithLogger(logger), sim.WithScenarios(set, reload), sim.WithNotifyAllow(cfg.allow...))
-	providers, err := buildProviders(core, keys, cfg)
+	m, err := loadMerchants(cfg.configPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.source != "" {
+		logger.Info("merchants loaded", "config", m.source, "huifu", len(m.huifu), "huishouqian", len(m.huishouqian),
+			"shouqianba_terminals", len(m.terminals), "umpay", len(m.umpay))
+	}
+	providers, err := buildProviders(core, keys, cfg, m)
 	if err != nil {
 		return nil, nil, err
 	}
