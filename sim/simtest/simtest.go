@@ -4,6 +4,7 @@
 package simtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -164,5 +165,45 @@ func NeverOverRefunded(read func() (sim.PaymentView, error)) func() error {
 			return fmt.Errorf("refunded %s + pending %s exceed paid %s", v.Refunded, v.Pending, v.Amount)
 		}
 		return nil
+	}
+}
+
+// Exchange sends one request with header (and the values of extra, added last) and
+// returns the answer with its body read: the transport part every provider's test client
+// shares, before it verifies the answer its own way.
+func Exchange(client *http.Client, method, url string, header, extra http.Header, body []byte) (*http.Response, []byte, error) {
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, h := range []http.Header{header, extra} {
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	return resp, raw, err
+}
+
+// Deterministic runs script on a fresh simulator seeded 42 twice and once seeded 43: the
+// same seed must give the same bytes, answer by answer, and another seed other values.
+func Deterministic(t *testing.T, script func(seed int64) []string) {
+	t.Helper()
+	a, b := script(42), script(42)
+	if len(a) != len(b) {
+		t.Fatalf("two runs gave %d and %d answers", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Errorf("answer %d differs between two runs with the same seed:\n%s\n%s", i, a[i], b[i])
+		}
+	}
+	if c := script(43); len(c) > 0 && len(a) > 0 && c[0] == a[0] {
+		t.Errorf("another seed gave the same first answer: generated values ignore the seed")
 	}
 }

@@ -10,12 +10,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"sort"
 
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // Test identity (keys/README.md).
@@ -95,22 +95,11 @@ func (c *Client) PostRaw(path, contentType string, body []byte) (*Response, erro
 
 // Do sends any request and verifies the signed answer.
 func (c *Client) Do(method, path, contentType string, body []byte) (*Response, error) {
-	req, err := http.NewRequest(method, c.BaseURL+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
+	header := http.Header{}
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		header.Set("Content-Type", contentType)
 	}
-	for k, vs := range c.Header {
-		req.Header[k] = vs
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	resp, raw, err := simtest.Exchange(c.HTTP, method, c.BaseURL+path, header, c.Header, body)
 	if err != nil {
 		return nil, err
 	}

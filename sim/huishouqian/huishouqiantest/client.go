@@ -5,14 +5,12 @@
 package huishouqiantest
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -22,6 +20,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // Test identity (keys/README.md).
@@ -158,22 +157,11 @@ func (r *Response) OrderStatus() string { return r.Result["orderStatus"] }
 
 // Do sends any request and verifies the signed answer.
 func (c *Client) Do(method, path, contentType string, body []byte) (*Response, error) {
-	req, err := http.NewRequest(method, c.BaseURL+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
+	header := http.Header{}
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		header.Set("Content-Type", contentType)
 	}
-	for k, vs := range c.Header {
-		req.Header[k] = vs
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	resp, raw, err := simtest.Exchange(c.HTTP, method, c.BaseURL+path, header, c.Header, body)
 	if err != nil {
 		return nil, err
 	}

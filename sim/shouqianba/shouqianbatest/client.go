@@ -6,14 +6,14 @@
 package shouqianbatest
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
+
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // Test identities (keys/README.md).
@@ -92,22 +92,11 @@ func (c *Client) PostRaw(path string, body []byte) (*Response, error) {
 // Do sends any request with exactly the given headers (plus c.Header) and decodes the
 // answer strictly.
 func (c *Client) Do(method, path string, headers map[string]string, body []byte) (*Response, error) {
-	req, err := http.NewRequest(method, c.BaseURL+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
+	header := http.Header{}
 	for k, v := range headers {
-		req.Header.Set(k, v)
+		header.Set(k, v)
 	}
-	for k, vs := range c.Header {
-		req.Header[k] = vs
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	resp, raw, err := simtest.Exchange(c.HTTP, method, c.BaseURL+path, header, c.Header, body)
 	if err != nil {
 		return nil, err
 	}

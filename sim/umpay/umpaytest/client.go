@@ -13,13 +13,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"sort"
 	"strings"
 
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // Test identity (keys/README.md).
@@ -168,22 +168,11 @@ func (c *Client) Post(path string, fields map[string]any) (*Response, error) {
 
 // Do sends any request and verifies the signed answer.
 func (c *Client) Do(method, path, contentType string, body []byte) (*Response, error) {
-	req, err := http.NewRequest(method, c.BaseURL+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
+	header := http.Header{}
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		header.Set("Content-Type", contentType)
 	}
-	for k, vs := range c.Header {
-		req.Header[k] = vs
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	resp, raw, err := simtest.Exchange(c.HTTP, method, c.BaseURL+path, header, c.Header, body)
 	if err != nil {
 		return nil, err
 	}
