@@ -9,14 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim"
-	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huifu"
 	"github.com/paysim/paysim/sim/huifu/huifutest"
 	"github.com/paysim/paysim/sim/simtest"
 )
-
-var allProviders = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
 
 // env is one simulator behind a real HTTP server, with a verifying Huifu client.
 type env struct {
@@ -29,14 +26,10 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...sim.Option) *env {
 	t.Helper()
-	set, err := sim.LoadScenarios(paysim.DefaultScenarios(), ".", allProviders)
-	require.NoError(t, err)
-	clock := sim.NewVirtualClock(sim.DefaultVirtualStart)
-	core := sim.New(append([]sim.Option{sim.WithClock(clock), sim.WithScenarios(set, nil)}, opts...)...)
+	core, clock := simtest.NewCore(t, paysim.DefaultScenarios(), opts...)
 	hf, err := huifu.New(core, paysim.DefaultKeys())
 	require.NoError(t, err)
-	srv := httptest.NewServer(server.New(core, []sim.Provider{hf}, "test"))
-	t.Cleanup(srv.Close)
+	srv := simtest.Serve(t, core, hf)
 	client, err := huifutest.NewClient(srv.URL, paysim.DefaultKeys())
 	require.NoError(t, err)
 	return &env{hf: hf, core: core, clock: clock, srv: srv, client: client}

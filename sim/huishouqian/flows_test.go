@@ -15,6 +15,7 @@ import (
 
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 var tradeNoShape = regexp.MustCompile(`^120000\d{26}$`)
@@ -382,7 +383,7 @@ reject:
     huishouqian: {errorCode: REFUND_NOT_ALLOWED, errorMsg: 该订单不支持退款}
 `)},
 	}
-	set, err := sim.LoadScenarios(fsys, ".", allProviders)
+	set, err := sim.LoadScenarios(fsys, ".", simtest.Providers)
 	require.NoError(t, err)
 	e := newEnv(t, sim.WithScenarios(set, nil))
 	e.client.Header.Set("X-Paysim-Scenario", "pay-init")

@@ -12,14 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim"
-	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/shouqianba"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
 	"github.com/paysim/paysim/sim/simtest"
 )
-
-var allProviders = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
 
 // env is one simulator behind a real HTTP server, with a strict Shouqianba client.
 type env struct {
@@ -32,14 +29,10 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...sim.Option) *env {
 	t.Helper()
-	set, err := sim.LoadScenarios(scenarioFiles(t), ".", allProviders)
-	require.NoError(t, err)
-	clock := sim.NewVirtualClock(sim.DefaultVirtualStart)
-	core := sim.New(append([]sim.Option{sim.WithClock(clock), sim.WithScenarios(set, nil)}, opts...)...)
+	core, clock := simtest.NewCore(t, scenarioFiles(t), opts...)
 	p, err := shouqianba.New(core, paysim.DefaultKeys())
 	require.NoError(t, err)
-	srv := httptest.NewServer(server.New(core, []sim.Provider{p}, "test"))
-	t.Cleanup(srv.Close)
+	srv := simtest.Serve(t, core, p)
 	return &env{core: core, clock: clock, provider: p, srv: srv, client: shouqianbatest.NewClient(srv.URL)}
 }
 

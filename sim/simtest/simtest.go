@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
 )
 
@@ -206,4 +209,28 @@ func Deterministic(t *testing.T, script func(seed int64) []string) {
 	if c := script(43); len(c) > 0 && len(a) > 0 && c[0] == a[0] {
 		t.Errorf("another seed gave the same first answer: generated values ignore the seed")
 	}
+}
+
+// Providers are the provider names scenario files may use.
+var Providers = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
+
+// NewCore builds a simulator on a virtual clock standing at sim.DefaultVirtualStart,
+// with the scenarios in fsys (paysim.DefaultScenarios() for the shipped set).
+func NewCore(t testing.TB, scenarios fs.FS, opts ...sim.Option) (*sim.Simulator, *sim.VirtualClock) {
+	t.Helper()
+	set, err := sim.LoadScenarios(scenarios, ".", Providers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := sim.NewVirtualClock(sim.DefaultVirtualStart)
+	return sim.New(append([]sim.Option{sim.WithClock(clock), sim.WithScenarios(set, nil)}, opts...)...), clock
+}
+
+// Serve puts core and p behind a real listening server, with the control plane, for the
+// test's lifetime.
+func Serve(t testing.TB, core *sim.Simulator, p sim.Provider) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(server.New(core, []sim.Provider{p}, "test"))
+	t.Cleanup(srv.Close)
+	return srv
 }

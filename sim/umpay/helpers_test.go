@@ -9,14 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim"
-	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/simtest"
 	"github.com/paysim/paysim/sim/umpay"
 	"github.com/paysim/paysim/sim/umpay/umpaytest"
 )
-
-var allProviders = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
 
 // env is one simulator behind a real HTTP server, with a verifying Umpay client.
 type env struct {
@@ -30,14 +27,10 @@ type env struct {
 func newEnv(t testing.TB, opts ...sim.Option) *env {
 	t.Helper()
 	// The shipped scenarios, unchanged, plus header-only test scenarios (scenarios_test.go).
-	set, err := sim.LoadScenarios(scenarioFS(t), ".", allProviders)
-	require.NoError(t, err)
-	clock := sim.NewVirtualClock(sim.DefaultVirtualStart)
-	core := sim.New(append([]sim.Option{sim.WithClock(clock), sim.WithScenarios(set, nil)}, opts...)...)
+	core, clock := simtest.NewCore(t, scenarioFS(t), opts...)
 	um, err := umpay.New(core, paysim.DefaultKeys())
 	require.NoError(t, err)
-	srv := httptest.NewServer(server.New(core, []sim.Provider{um}, "test"))
-	t.Cleanup(srv.Close)
+	srv := simtest.Serve(t, core, um)
 	client, err := umpaytest.NewClient(srv.URL, paysim.DefaultKeys())
 	require.NoError(t, err)
 	return &env{core: core, clock: clock, srv: srv, client: client, um: um}
