@@ -34,11 +34,14 @@ type Vector struct {
 	Expect   string            `json:"expect"`
 }
 
-// vectorDir is testdata/vectors at the module root, wherever the test runs from.
-func vectorDir() string {
+// moduleRoot is the repository's root, wherever the test runs from.
+func moduleRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "vectors")
+	return filepath.Join(filepath.Dir(file), "..", "..")
 }
+
+// vectorDir is testdata/vectors at the module root.
+func vectorDir() string { return filepath.Join(moduleRoot(), "testdata", "vectors") }
 
 // Vectors loads provider's vectors from dir ("requests" or "tampered"), by file name.
 // Finding none is a failure: a test that replays nothing proves nothing.
