@@ -1,10 +1,11 @@
 # paysim: `make run` starts the simulator with the embedded defaults; `make test` runs
-# every test with the race detector, then briefly fuzzes each request decoder.
+# every test with the race detector (the repository's module and the examples' modules),
+# then briefly fuzzes each request decoder.
 GO        ?= go
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2s
 
-.PHONY: run build test fuzz bench lint
+.PHONY: run build test examples fuzz bench lint
 
 run:
 	$(GO) run ./cmd/paysim
@@ -15,7 +16,18 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(MAKE) examples
 	$(MAKE) fuzz
+
+# Each folder under examples/ is a module of its own, as a project depending on paysim
+# would be; it requires paysim through a replace of the repository.
+EXAMPLES := $(sort $(dir $(wildcard examples/*/go.mod)))
+
+examples:
+	@for d in $(EXAMPLES); do \
+		echo "testing example $$d"; \
+		(cd $$d && $(GO) vet ./... && $(GO) test -race -count=1 ./...) || exit 1; \
+	done
 
 # Every provider package has a FuzzDecodeRequest target. `go test` runs its seed corpus
 # already; this explores beyond it, one package at a time (go test -fuzz takes one).
@@ -30,6 +42,8 @@ fuzz:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
 
+# staticcheck is pinned in go.mod as a tool, so every machine runs the same version.
 lint:
-	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l . examples); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...

@@ -12,27 +12,50 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/control"
+	"github.com/paysim/paysim/sim/gateway"
 )
 
-// New builds the HTTP handler serving providers and the control plane.
-func New(core *sim.Simulator, providers []sim.Provider, version string) *echo.Echo {
+// New builds the HTTP handler serving providers and the control plane. Two providers
+// claiming paths one request could reach is an error, naming both.
+func New(gw *gateway.Gateway, providers []gateway.Provider, version string) (*echo.Echo, error) {
+	mounts := make(map[string]gateway.Mounts, len(providers))
+	for _, p := range providers {
+		if _, dup := mounts[p.Name()]; dup {
+			return nil, fmt.Errorf("provider %s is registered twice", p.Name())
+		}
+		mounts[p.Name()] = p.Mount(gw)
+	}
+	if err := gateway.CheckOverlaps(mounts); err != nil {
+		return nil, err
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(providers)
 	e.JSONSerializer = plainJSON{echo.DefaultJSONSerializer{}}
-	e.Use(accessLog(core.Logger()))
-	control.Mount(e, core, providers, version)
+	e.Use(accessLog(gw.Core().Logger()))
+	control.Mount(e, gw, providers, version)
 	for _, p := range providers {
-		p.Routes(e)
+		m := mounts[p.Name()]
+		for _, r := range m.Routes {
+			h := echo.WrapHandler(r.Handler)
+			for _, path := range r.Paths {
+				e.Any(path, h)
+			}
+		}
+		if m.Fallback != nil {
+			h := echo.WrapHandler(m.Fallback)
+			for _, prefix := range m.Prefixes {
+				e.Any(prefix+"*", h)
+			}
+		}
 	}
-	return e
+	return e, nil
 }
 
 // errorHandler answers what no route took (paths outside every provider's prefixes) in
 // plain JSON that says what is served.
-func errorHandler(providers []sim.Provider) echo.HTTPErrorHandler {
+func errorHandler(providers []gateway.Provider) echo.HTTPErrorHandler {
 	names := make([]string, len(providers))
 	for i, p := range providers {
 		names[i] = p.Name()

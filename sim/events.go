@@ -3,7 +3,6 @@ package sim
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 )
 
@@ -139,7 +138,7 @@ func (p *payment) nextDeadline() time.Time {
 func (s *Simulator) AdvanceClock(d time.Duration) (time.Time, error) {
 	vc, ok := s.clock.(*VirtualClock)
 	if !ok {
-		return time.Time{}, errRealClock
+		return time.Time{}, s.errRealClock()
 	}
 	now, err := vc.Advance(d)
 	if err != nil {
@@ -153,7 +152,7 @@ func (s *Simulator) AdvanceClock(d time.Duration) (time.Time, error) {
 func (s *Simulator) SetClock(t time.Time) (time.Time, error) {
 	vc, ok := s.clock.(*VirtualClock)
 	if !ok {
-		return time.Time{}, errRealClock
+		return time.Time{}, s.errRealClock()
 	}
 	now, err := vc.Set(t)
 	if err != nil {
@@ -163,7 +162,17 @@ func (s *Simulator) SetClock(t time.Time) (time.Time, error) {
 	return now, nil
 }
 
-var errRealClock = fmt.Errorf("the clock is real and cannot be moved; start paysim with --clock virtual")
+// ClockMovable says why the clock cannot be moved, or nil when it can.
+func (s *Simulator) ClockMovable() error {
+	if _, ok := s.clock.(*VirtualClock); !ok {
+		return s.errRealClock()
+	}
+	return nil
+}
+
+func (s *Simulator) errRealClock() error {
+	return fmt.Errorf("the clock is real and cannot be moved; %s", s.hints.VirtualClock)
+}
 
 // Notify queues a notification for delivery and returns its id.
 func (s *Simulator) Notify(d Delivery) string { return s.outbox.enqueue(d) }
@@ -191,13 +200,8 @@ func (s *Simulator) Close(ctx context.Context) []Notification {
 	return s.outbox.close(ctx)
 }
 
-// WithNotifyTransport sends notifications through rt instead of the guarded default
-// (which dials loopback, or hosts allowed by WithNotifyAllow, only).
-func WithNotifyTransport(rt http.RoundTripper) Option {
-	return func(s *Simulator) { s.notifyTransport = rt }
-}
-
-// WithNotifyAllow allows notification targets beyond loopback, as host or host:port.
-func WithNotifyAllow(hosts ...string) Option {
-	return func(s *Simulator) { s.notifyAllow = append(s.notifyAllow, hosts...) }
+// WithSender sets how notifications are delivered (default: none are; the outbox
+// journals every one as refused).
+func WithSender(snd Sender) Option {
+	return func(s *Simulator) { s.sender = snd }
 }

@@ -44,7 +44,7 @@ type entity struct {
 	createdAt   time.Time
 	fields      map[string]string
 	fingerprint string
-	reply       []byte
+	answer      *StoredAnswer
 	selectedBy  string
 	m           machine
 	// announced is set once the entity's final status was reported to its provider.

@@ -4,14 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -25,7 +20,7 @@ type Delivery struct {
 	Entity Key
 	Order  string
 	URL    string
-	Header http.Header
+	Header map[string][]string
 	Body   []byte
 	Policy DeliveryPolicy
 	// Duplicate sends the notification a second time after the first is acknowledged,
@@ -49,26 +44,26 @@ const (
 	NotifyInFlight  = "in_flight" // an attempt is under way
 	NotifyAcked     = "acked"     // the receiver acknowledged it
 	NotifyFailed    = "failed"    // every attempt failed
-	NotifyRefused   = "refused"   // the target is not allowed (see --notify-allow)
+	NotifyRefused   = "refused"   // the target is not allowed (loopback only, unless allowed)
 	NotifyAbandoned = "abandoned" // still pending when paysim shut down
 )
 
 // Notification is one delivery with its journal, as the control plane shows it.
 type Notification struct {
-	ID        string      `json:"id"`
-	Provider  string      `json:"provider"`
-	Operation Operation   `json:"operation"`
-	Entity    Key         `json:"entity"`
-	Order     string      `json:"order"`
-	URL       string      `json:"url"`
-	State     string      `json:"state"`
-	Why       string      `json:"why,omitempty"`
-	Body      string      `json:"body"`
-	CreatedAt time.Time   `json:"created_at"`
-	NextAt    time.Time   `json:"next_attempt_at,omitzero"`
-	MaxTries  int         `json:"max_attempts"`
-	Attempts  []Attempt   `json:"attempts"`
-	Header    http.Header `json:"header,omitempty"`
+	ID        string              `json:"id"`
+	Provider  string              `json:"provider"`
+	Operation Operation           `json:"operation"`
+	Entity    Key                 `json:"entity"`
+	Order     string              `json:"order"`
+	URL       string              `json:"url"`
+	State     string              `json:"state"`
+	Why       string              `json:"why,omitempty"`
+	Body      string              `json:"body"`
+	CreatedAt time.Time           `json:"created_at"`
+	NextAt    time.Time           `json:"next_attempt_at,omitzero"`
+	MaxTries  int                 `json:"max_attempts"`
+	Attempts  []Attempt           `json:"attempts"`
+	Header    map[string][]string `json:"header,omitempty"`
 }
 
 // Attempt is one try at delivering a notification.
@@ -100,8 +95,7 @@ func (f NotifyFilter) matches(n *Notification) bool {
 type outbox struct {
 	clock  Clock
 	sched  *scheduler
-	client *http.Client
-	allow  []string // host or host:port allowed besides loopback
+	sender Sender
 	logger func(msg string, args ...any)
 
 	mu       sync.Mutex
@@ -139,75 +133,31 @@ const replyClip = 512
 // every notification it ever sent; past this, the oldest finished ones are forgotten.
 const maxJournal = 10000
 
-func newOutbox(c Clock, sched *scheduler, transport http.RoundTripper, allow []string, logger func(string, ...any)) *outbox {
-	o := &outbox{clock: c, sched: sched, allow: allow, logger: logger, byID: map[string]*outboxEntry{}, changed: make(chan struct{})}
-	if transport == nil {
-		transport = guardedTransport(allow)
+func newOutbox(c Clock, sched *scheduler, sender Sender, logger func(string, ...any)) *outbox {
+	if sender == nil {
+		sender = refuseAll{}
 	}
-	o.client = &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse // a receiver that redirects has not acknowledged
-	}}
-	return o
+	return &outbox{clock: c, sched: sched, sender: sender, logger: logger, byID: map[string]*outboxEntry{}, changed: make(chan struct{})}
 }
 
-// guardedTransport refuses at dial time to reach anything but loopback unless the target
-// was allowed by name, so a name that resolves to another address cannot slip through.
-func guardedTransport(allow []string) http.RoundTripper {
-	dialer := &net.Dialer{Timeout: 5 * time.Second}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.Proxy = nil
-	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if hostAllowed(addr, allow) {
-			return dialer.DialContext(ctx, network, addr)
-		}
-		d := *dialer
-		d.Control = func(_, address string, _ syscall.RawConn) error {
-			host, _, _ := net.SplitHostPort(address)
-			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-				return fmt.Errorf("notification target %s resolves to %s, which is not a loopback address; allow it with --notify-allow", addr, host)
-			}
-			return nil
-		}
-		return d.DialContext(ctx, network, addr)
-	}
-	return t
+// Sender delivers notifications: the core decides what to send and when, a Sender how.
+// Package sim/outbound is the HTTP one, which reaches loopback only unless told more.
+type Sender interface {
+	// Check refuses a target before any attempt is made, saying why.
+	Check(url string) error
+	// Send makes one attempt and returns the receiver's answer, clipped.
+	Send(ctx context.Context, d Delivery) (status int, body []byte, err error)
 }
 
-func hostAllowed(hostport string, allow []string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		host = hostport
-	}
-	for _, a := range allow {
-		if strings.EqualFold(a, hostport) || strings.EqualFold(a, host) {
-			return true
-		}
-	}
-	return false
+// refuseAll is the Sender of a core built without one: nothing leaves it.
+type refuseAll struct{}
+
+func (refuseAll) Check(url string) error {
+	return fmt.Errorf("this simulator was built without a notification sender, so nothing is sent to %s", url)
 }
 
-// checkTarget applies the safety rule before any attempt: http(s) only, and loopback
-// unless allowed.
-func checkTarget(raw string, allow []string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("target %q is not an absolute URL", raw)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("target %q is not http or https", raw)
-	}
-	hostport := u.Host
-	if u.Port() == "" {
-		hostport = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
-	}
-	if hostAllowed(hostport, allow) {
-		return nil
-	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	return fmt.Errorf("target host %s is not loopback; paysim only notifies loopback addresses unless started with --notify-allow %s", u.Host, u.Host)
+func (refuseAll) Send(context.Context, Delivery) (int, []byte, error) {
+	return 0, nil, fmt.Errorf("no notification sender")
 }
 
 func (o *outbox) changedLocked() {
@@ -250,7 +200,7 @@ func (o *outbox) dispatch(e *outboxEntry, manual bool) {
 	if o.closed || e.n.State == NotifyAbandoned {
 		return
 	}
-	if err := checkTarget(e.d.URL, o.allow); err != nil {
+	if err := o.sender.Check(e.d.URL); err != nil {
 		e.n.State, e.n.Why, e.n.NextAt = NotifyRefused, err.Error(), time.Time{}
 		o.changedLocked()
 		o.logger("notification refused", "id", e.n.ID, "why", err.Error())
@@ -349,26 +299,11 @@ func (o *outbox) send(d Delivery) (int, []byte, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, strings.NewReader(string(d.Body)))
-	if err != nil {
-		return 0, nil, err
+	status, body, err := o.sender.Send(ctx, d)
+	if err != nil && errors.Is(err, context.DeadlineExceeded) {
+		return status, body, fmt.Errorf("no answer within %s", timeout)
 	}
-	for k, vs := range d.Header {
-		req.Header[k] = slices.Clone(vs)
-	}
-	resp, err := o.client.Do(req)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, nil, fmt.Errorf("no answer within %s", timeout)
-		}
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := readClipped(resp.Body, 64<<10)
-	if err != nil {
-		return resp.StatusCode, body, fmt.Errorf("reading the answer: %w", err)
-	}
-	return resp.StatusCode, body, nil
+	return status, body, err
 }
 
 // redeliver makes one extra attempt now, whatever the notification's state.
@@ -401,8 +336,19 @@ func (o *outbox) get(id string) Notification {
 func snapshot(e *outboxEntry) Notification {
 	n := e.n
 	n.Attempts = slices.Clone(e.n.Attempts)
-	n.Header = e.n.Header.Clone()
+	n.Header = cloneHeader(e.n.Header)
 	return n
+}
+
+func cloneHeader(h map[string][]string) map[string][]string {
+	if h == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(h))
+	for k, vs := range h {
+		out[k] = slices.Clone(vs)
+	}
+	return out
 }
 
 func (o *outbox) find(f NotifyFilter) []Notification {
@@ -513,17 +459,11 @@ func AckText(want string) func(status int, body []byte) (bool, string) {
 	return func(status int, body []byte) (bool, string) {
 		text := strings.TrimSpace(string(body))
 		switch {
-		case status != http.StatusOK:
+		case status != 200:
 			return false, fmt.Sprintf("HTTP status %d, want 200", status)
 		case !strings.EqualFold(text, want):
 			return false, fmt.Sprintf("answer %q is not %s", Clip(text, 60), want)
 		}
 		return true, ""
 	}
-}
-
-// readClipped reads up to n bytes of r: a receiver's answer only needs to be judged and
-// journaled, and a runaway one must not fill memory.
-func readClipped(r io.Reader, n int64) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(r, n))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/outbound"
 	"github.com/paysim/paysim/sim/simtest"
 )
 
@@ -193,7 +194,7 @@ func TestNotifyRefusesNonLoopbackTargets(t *testing.T) {
 				sent.Add(1)
 				return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("OK"))}, nil
 			})
-			s := sim.New(sim.WithClock(sim.NewVirtualClock(t0)), sim.WithNotifyTransport(rt), sim.WithNotifyAllow(tt.allow...))
+			s := sim.New(sim.WithClock(sim.NewVirtualClock(t0)), sim.WithSender(outbound.New(outbound.WithTransport(rt), outbound.WithAllow(tt.allow...))))
 			id := s.Notify(delivery(tt.url))
 			if tt.ok {
 				waitState(t, s, id, sim.NotifyAcked)
@@ -420,7 +421,7 @@ func TestJournalIsBounded(t *testing.T) {
 	rt := roundTripFunc(func(*http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("OK"))}, nil
 	})
-	s := sim.New(sim.WithClock(sim.NewVirtualClock(t0)), sim.WithNotifyTransport(rt))
+	s := sim.New(sim.WithClock(sim.NewVirtualClock(t0)), sim.WithSender(outbound.New(outbound.WithTransport(rt))))
 	first := s.Notify(delivery("http://127.0.0.1:9/first"))
 	waitState(t, s, first, sim.NotifyAcked)
 	const bound = 10000

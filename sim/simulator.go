@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -13,46 +12,13 @@ import (
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
-	"github.com/labstack/echo/v4"
 )
-
-// Provider is one impersonated payment provider. The core never imports a provider; the
-// command wires them in.
-type Provider interface {
-	// Name is the provider's name in scenarios, the control plane and logs ("huifu").
-	Name() string
-	// Routes mounts the provider's real paths on the shared server.
-	Routes(e *echo.Echo)
-	// PrepareSeed fills in what the provider would have minted for a paid order created
-	// through its API (provider id, aliases, wire fields), for orders seeded by the
-	// control plane.
-	PrepareSeed(req *PaymentRequest)
-}
-
-// VerifyMode says what to do with a request whose signature does not verify.
-type VerifyMode string
-
-const (
-	VerifyStrict VerifyMode = "strict" // refuse it with the provider's signature error
-	VerifyLog    VerifyMode = "log"    // log the failure and serve the request anyway
-	VerifyOff    VerifyMode = "off"    // do not check signatures at all
-)
-
-// ParseVerifyMode checks a --verify value.
-func ParseVerifyMode(s string) (VerifyMode, error) {
-	switch m := VerifyMode(s); m {
-	case VerifyStrict, VerifyLog, VerifyOff:
-		return m, nil
-	}
-	return "", fmt.Errorf("verify mode %q is not one of strict, log, off", s)
-}
 
 // Simulator is the provider-neutral core: the ledger, the scenarios, the clock and the
 // seeded generator every provider draws from. It is safe for concurrent use.
 type Simulator struct {
 	clock     Clock
 	seed      int64
-	verify    VerifyMode
 	logger    *slog.Logger
 	scenarios atomic.Pointer[ScenarioSet]
 	reload    func() (*ScenarioSet, error)
@@ -65,10 +31,10 @@ type Simulator struct {
 	onReset []func(provider string)
 	hooks   map[string][]func(Event)
 
-	sched           *scheduler
-	outbox          *outbox
-	notifyTransport http.RoundTripper
-	notifyAllow     []string
+	sched  *scheduler
+	outbox *outbox
+	sender Sender
+	hints  Hints
 
 	genMu  sync.Mutex // guards fake and serial
 	fake   *gofakeit.Faker
@@ -84,9 +50,6 @@ func WithClock(c Clock) Option { return func(s *Simulator) { s.clock = c } }
 // WithSeed seeds every generated value, so a run can be replayed byte for byte.
 func WithSeed(seed int64) Option { return func(s *Simulator) { s.seed = seed } }
 
-// WithVerifyMode sets how providers treat requests whose signature does not verify.
-func WithVerifyMode(m VerifyMode) Option { return func(s *Simulator) { s.verify = m } }
-
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(s *Simulator) { s.logger = l } }
 
@@ -99,10 +62,33 @@ func WithScenarios(set *ScenarioSet, reload func() (*ScenarioSet, error)) Option
 	}
 }
 
-// New builds a simulator. With no options it runs on the real clock with seed 1, strict
-// verification and no scenarios (every operation succeeds at once).
+// Hints say how to change the setup, in the words of the program embedding the core (the
+// command names its flags, Go code its options): the core says what is wrong, a hint how
+// to get what was asked for.
+type Hints struct {
+	// VirtualClock says how to run on a virtual clock, for a refused clock move.
+	VirtualClock string
+	// ScenarioDir says how to serve scenarios from a folder, for a refused reload.
+	ScenarioDir string
+}
+
+// WithHints sets the hints; empty ones keep the defaults.
+func WithHints(h Hints) Option {
+	return func(s *Simulator) {
+		if h.VirtualClock != "" {
+			s.hints.VirtualClock = h.VirtualClock
+		}
+		if h.ScenarioDir != "" {
+			s.hints.ScenarioDir = h.ScenarioDir
+		}
+	}
+}
+
+// New builds a simulator. With no options it runs on the real clock with seed 1 and no
+// scenarios (every operation succeeds at once), and sends no notifications.
 func New(opts ...Option) *Simulator {
-	s := &Simulator{clock: RealClock{}, seed: 1, verify: VerifyStrict, ledger: newLedger(),
+	s := &Simulator{clock: RealClock{}, seed: 1, ledger: newLedger(),
+		hints:  Hints{VirtualClock: "run paysim on a virtual clock", ScenarioDir: "serve scenarios from a folder"},
 		logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	s.scenarios.Store(&ScenarioSet{byName: map[string]*Scenario{}})
 	for _, o := range opts {
@@ -111,14 +97,13 @@ func New(opts ...Option) *Simulator {
 	s.fake = gofakeit.New(uint64(s.seed))
 	s.hooks = map[string][]func(Event){}
 	s.sched = newScheduler(s.clock)
-	s.outbox = newOutbox(s.clock, s.sched, s.notifyTransport, s.notifyAllow, func(msg string, args ...any) { s.logger.Info(msg, args...) })
+	s.outbox = newOutbox(s.clock, s.sched, s.sender, func(msg string, args ...any) { s.logger.Info(msg, args...) })
 	return s
 }
 
 func (s *Simulator) Clock() Clock             { return s.clock }
 func (s *Simulator) Now() time.Time           { return s.clock.Now() }
 func (s *Simulator) Seed() int64              { return s.seed }
-func (s *Simulator) Verify() VerifyMode       { return s.verify }
 func (s *Simulator) Logger() *slog.Logger     { return s.logger }
 func (s *Simulator) Scenarios() *ScenarioSet  { return s.scenarios.Load() }
 func (s *Simulator) CanReloadScenarios() bool { return s.reload != nil }
@@ -127,7 +112,7 @@ func (s *Simulator) CanReloadScenarios() bool { return s.reload != nil }
 // set in force stays.
 func (s *Simulator) ReloadScenarios() (*ScenarioSet, error) {
 	if s.reload == nil {
-		return nil, fmt.Errorf("the scenarios are the embedded defaults; start paysim with --scenarios DIR to reload from a folder")
+		return nil, fmt.Errorf("the scenarios in force were not loaded from a folder, so there is nothing to reload; %s", s.hints.ScenarioDir)
 	}
 	set, err := s.reload()
 	if err != nil {
@@ -257,7 +242,9 @@ func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
 	s.ledger.index(OpPayment, &p.entity, p)
 	p.mu.Lock()
 	defer s.release(p, &evs)
-	return p.view(), nil
+	v := p.view()
+	p.created(&v.EntityView)
+	return v, nil
 }
 
 func (s *Simulator) replayPayment(p *payment, fingerprint string, now time.Time, evs *[]Event) (PaymentView, error) {
@@ -371,7 +358,9 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 	p.applyRefund(r)
 	s.ledger.refunds[req.Key] = r
 	s.ledger.index(OpRefund, &r.entity, r)
-	return r.view(), nil
+	v := r.view()
+	r.created(&v.EntityView)
+	return v, nil
 }
 
 // QueryRefund reads a refund; every call is a status query of it.
@@ -448,7 +437,9 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 	p.m.frozen = true
 	p.applyClose(c)
 	s.ledger.closes[req.Key] = c
-	return c.view(), nil
+	v := c.view()
+	c.created(&v.EntityView)
+	return v, nil
 }
 
 // QueryClose reads the latest close of the payment loc finds; every call is a status
@@ -477,37 +468,6 @@ func (s *Simulator) QueryClose(provider, merchant string, loc Locator) (CloseVie
 	return c.view(), nil
 }
 
-// Remember stores the signed response to a create request, so that an identical retry
-// gets the very same bytes.
-func (s *Simulator) Remember(op Operation, key Key, reply []byte) {
-	s.mu.Lock()
-	var p *payment
-	var e *entity
-	switch op {
-	case OpPayment:
-		if x := s.ledger.payments[key]; x != nil {
-			p, e = x, &x.entity
-		}
-	case OpRefund:
-		if x := s.ledger.refunds[key]; x != nil {
-			p, e = x.payment, &x.entity
-		}
-	case OpClose:
-		if x := s.ledger.closes[key]; x != nil {
-			p, e = x.payment, &x.entity
-		}
-	}
-	s.mu.Unlock()
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if e.reply == nil {
-		e.reply = reply
-	}
-}
-
 // sameRequest tells a retry of the request that created e (same fingerprint) from another
 // request reusing its id, which is a duplicate.
 func (e *entity) sameRequest(op Operation, fingerprint string) error {
@@ -517,12 +477,16 @@ func (e *entity) sameRequest(op Operation, fingerprint string) error {
 	return nil
 }
 
-// markReplay marks a view as the answer to a retry, with the bytes sent the first time.
-func (e *entity) markReplay(v *EntityView) { v.Replayed, v.Reply = true, e.reply }
+// markReplay marks a view as the answer to a retry, whose bytes are those sent the first
+// time.
+func (e *entity) markReplay(v *EntityView) { v.Replayed, v.Answer = true, e.answer }
+
+// created gives the view of a new entity the slot its answer is kept in.
+func (e *entity) created(v *EntityView) { v.Answer = e.answer }
 
 func newEntity(key Key, providerID string, aliases map[string]string, amount Amount, fields map[string]string, fingerprint string, sc *Scenario, by string, now time.Time) entity {
 	return entity{key: key, providerID: providerID, aliases: maps.Clone(aliases), amount: amount,
-		createdAt: now, fields: maps.Clone(fields), fingerprint: fingerprint, selectedBy: by, m: newMachine(sc, now)}
+		createdAt: now, answer: newStoredAnswer(), fields: maps.Clone(fields), fingerprint: fingerprint, selectedBy: by, m: newMachine(sc, now)}
 }
 
 func notFound(what, merchant string, loc Locator) *Error {
@@ -664,13 +628,6 @@ func (s *Simulator) pickLocked(set *ScenarioSet, sel selection) (*Scenario, stri
 		return best, "default for " + string(sel.op), nil
 	}
 	return immediateSuccess, "no scenario matched", nil
-}
-
-// RequestedScenario reads the X-Paysim-Scenario header of r and checks that it names a
-// loaded scenario.
-func (s *Simulator) RequestedScenario(r *http.Request) (string, error) {
-	name := r.Header.Get(ScenarioHeader)
-	return name, s.CheckScenarioHeader(name)
 }
 
 // CheckScenarioHeader tells a provider whether an X-Paysim-Scenario value names a loaded

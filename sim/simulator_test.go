@@ -1,11 +1,9 @@
 package sim_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/outbound"
 )
 
 const merchant = "m1"
@@ -43,7 +42,7 @@ func loadSet(t *testing.T, files ...string) *sim.ScenarioSet {
 func newSim(t *testing.T, files ...string) (*sim.Simulator, *sim.VirtualClock) {
 	t.Helper()
 	clock := sim.NewVirtualClock(t0)
-	return sim.New(sim.WithClock(clock), sim.WithScenarios(loadSet(t, files...), nil)), clock
+	return sim.New(sim.WithClock(clock), sim.WithScenarios(loadSet(t, files...), nil), sim.WithSender(outbound.New())), clock
 }
 
 func advance(t *testing.T, c *sim.VirtualClock, d time.Duration) {
@@ -824,21 +823,26 @@ func TestPaymentIdempotency(t *testing.T) {
 	first, err := s.CreatePayment(req)
 	require.NoError(t, err)
 	assert.False(t, first.Replayed)
-	assert.Nil(t, first.Reply)
+	require.NotNil(t, first.Answer, "a create carries the slot its answer is kept in")
+	assert.Nil(t, first.Answer.Stored())
 
 	again, err := s.CreatePayment(req)
 	require.NoError(t, err)
 	assert.True(t, again.Replayed)
-	assert.Nil(t, again.Reply, "nothing remembered yet")
+	assert.Same(t, first.Answer, again.Answer, "a retry waits on the first request's answer")
+	assert.Nil(t, again.Answer.Stored(), "nothing kept yet")
 	assert.Equal(t, "HF-1", again.ProviderID)
 
-	s.Remember(sim.OpPayment, req.Key, []byte("first reply"))
-	s.Remember(sim.OpPayment, req.Key, []byte("second reply"))
-	s.Remember(sim.OpPayment, key("huifu", "unknown"), []byte("nothing to remember it by"))
+	first.Answer.Keep([]byte("first reply"))
+	first.Answer.Keep([]byte("second reply"))
 	again, err = s.CreatePayment(req)
 	require.NoError(t, err)
 	assert.True(t, again.Replayed)
-	assert.Equal(t, []byte("first reply"), again.Reply, "the first stored reply is kept")
+	assert.Equal(t, []byte("first reply"), again.Answer.Wait(context.Background()), "the first stored reply is kept")
+
+	q, err := s.QueryPayment("huifu", merchant, sim.ByID("P"), true)
+	require.NoError(t, err)
+	assert.Nil(t, q.Answer, "a query answer is never stored")
 
 	// a replay reflects the payment now
 	advance(t, clock, 10*time.Second)
@@ -869,10 +873,10 @@ func TestRefundIdempotency(t *testing.T) {
 		assert.Equal(t, sim.Amount(40), again.Payment.Pending, "booked once")
 		assert.Equal(t, sim.StatusProcessing, again.Status, "a replay is not a status query")
 	}
-	s.Remember(sim.OpRefund, req.Key, []byte("refund reply"))
+	first.Answer.Keep([]byte("refund reply"))
 	again, err := s.CreateRefund(req)
 	require.NoError(t, err)
-	assert.Equal(t, []byte("refund reply"), again.Reply)
+	assert.Equal(t, []byte("refund reply"), again.Answer.Stored())
 
 	other := req
 	other.Amount, other.Fingerprint = 50, "other"
@@ -1065,10 +1069,10 @@ func TestCloseFreezesAndCloses(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, again.Replayed)
 	assert.Equal(t, sim.StatusSuccess, again.Status)
-	s.Remember(sim.OpClose, key("huifu", "C1"), []byte("close reply"))
+	again.Answer.Keep([]byte("close reply"))
 	again, err = s.CreateClose(closeReq("huifu", "P", "C1"))
 	require.NoError(t, err)
-	assert.Equal(t, []byte("close reply"), again.Reply)
+	assert.Equal(t, []byte("close reply"), again.Answer.Stored())
 	other := closeReq("huifu", "P", "C1")
 	other.Fingerprint = "other"
 	_, err = s.CreateClose(other)
@@ -1342,7 +1346,6 @@ func TestNewDefaults(t *testing.T) {
 	s := sim.New()
 	assert.Equal(t, "real", s.Clock().Mode())
 	assert.Equal(t, int64(1), s.Seed())
-	assert.Equal(t, sim.VerifyStrict, s.Verify())
 	assert.NotNil(t, s.Logger())
 	assert.Empty(t, s.Scenarios().Names())
 	assert.False(t, s.CanReloadScenarios())
@@ -1355,9 +1358,8 @@ func TestNewDefaults(t *testing.T) {
 	assert.Equal(t, "builtin:immediate-success", v.Scenario)
 	assert.Equal(t, v.CreatedAt, v.FinishedAt)
 
-	s = sim.New(sim.WithSeed(7), sim.WithVerifyMode(sim.VerifyLog))
+	s = sim.New(sim.WithSeed(7))
 	assert.Equal(t, int64(7), s.Seed())
-	assert.Equal(t, sim.VerifyLog, s.Verify())
 }
 
 func TestReloadScenarios(t *testing.T) {
@@ -1382,29 +1384,6 @@ func TestReloadScenarios(t *testing.T) {
 	assert.Equal(t, []string{"two"}, s.Scenarios().Names())
 }
 
-func TestParseVerifyMode(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want sim.VerifyMode
-		err  bool
-	}{
-		{"strict", sim.VerifyStrict, false},
-		{"log", sim.VerifyLog, false},
-		{"off", sim.VerifyOff, false},
-		{"", "", true},
-		{"STRICT", "", true},
-		{"none", "", true},
-	} {
-		got, err := sim.ParseVerifyMode(tt.in)
-		if tt.err {
-			assert.Error(t, err, tt.in)
-		} else {
-			assert.NoError(t, err, tt.in)
-		}
-		assert.Equal(t, tt.want, got, tt.in)
-	}
-}
-
 func TestErrors(t *testing.T) {
 	e := sim.Errorf(sim.ErrNotFound, "no payment %q", "P")
 	assert.Equal(t, `not_found: no payment "P"`, e.Error())
@@ -1426,23 +1405,6 @@ func TestStatusFinal(t *testing.T) {
 
 // ---------------------------------------------------------------- wire
 
-func TestMediaType(t *testing.T) {
-	tests := map[string]string{
-		"application/json":                  "application/json",
-		"application/json;charset=UTF-8":    "application/json",
-		"application/json; charset=utf-8":   "application/json",
-		"Application/JSON; Charset=UTF-8":   "application/json",
-		"  text/plain  ":                    "text/plain",
-		"application/x-www-form-urlencoded": "application/x-www-form-urlencoded",
-		"text/plain; charset":               "text/plain", // malformed parameter
-		"text/xml;;":                        "text/xml",
-		"":                                  "",
-	}
-	for in, want := range tests {
-		assert.Equal(t, want, sim.MediaType(in), "%q", in)
-	}
-}
-
 func TestScrubText(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"", ""},
@@ -1456,47 +1418,4 @@ func TestScrubText(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, sim.ScrubText(tt.in), "%q", tt.in)
 	}
-}
-
-type failingReader struct{}
-
-func (failingReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
-
-func TestReadBody(t *testing.T) {
-	tests := []struct {
-		name    string
-		body    io.Reader
-		wantLen int
-		tooBig  bool
-	}{
-		{"small", strings.NewReader("a=1&b=2"), 7, false},
-		{"empty", strings.NewReader(""), 0, false},
-		{"exactly the limit", strings.NewReader(strings.Repeat("x", sim.MaxBodyBytes)), sim.MaxBodyBytes, false},
-		{"one byte over", strings.NewReader(strings.Repeat("x", sim.MaxBodyBytes+1)), 0, true},
-		{"far over", strings.NewReader(strings.Repeat("x", 3*sim.MaxBodyBytes)), 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest(http.MethodPost, "/", tt.body)
-			body, err := sim.ReadBody(req)
-			if tt.tooBig {
-				assert.ErrorIs(t, err, sim.ErrBodyTooLarge)
-				assert.True(t, sim.IsBodyTooLarge(err))
-				assert.Nil(t, body)
-				return
-			}
-			require.NoError(t, err)
-			assert.Len(t, body, tt.wantLen)
-		})
-	}
-
-	body, err := sim.ReadBody(&http.Request{})
-	assert.NoError(t, err)
-	assert.Nil(t, body)
-
-	_, err = sim.ReadBody(httptest.NewRequest(http.MethodPost, "/", failingReader{}))
-	require.Error(t, err)
-	assert.False(t, sim.IsBodyTooLarge(err))
-	assert.Contains(t, err.Error(), "connection reset")
-	assert.False(t, sim.IsBodyTooLarge(errors.New("other")))
 }

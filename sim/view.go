@@ -24,10 +24,11 @@ type EntityView struct {
 	// Overrides are the current scenario state's response overrides for this provider.
 	Overrides map[string]string
 	Queries   int
-	// Replayed is set when a create request was a retry of an earlier identical one;
-	// Reply then holds the bytes sent the first time (nil if they were not stored yet).
+	// Replayed is set when a create request was a retry of an earlier identical one.
 	Replayed bool
-	Reply    []byte
+	// Answer is what was sent to the request that created the entity, for a retry to
+	// get the same bytes.
+	Answer *StoredAnswer
 }
 
 // PaymentView is a payment as of one instant.

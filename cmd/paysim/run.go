@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/paysim/paysim"
-	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
 )
 
@@ -163,58 +162,59 @@ func printUsage(w io.Writer, c *config) {
 	c.fs.PrintDefaults()
 }
 
-// build turns the configuration into a running simulator's parts.
-func build(cfg *config, logger *slog.Logger) (*sim.Simulator, []sim.Provider, error) {
-	verify, err := sim.ParseVerifyMode(cfg.verify)
+// options turns the flags into the options of paysim.New. Wording about flags lives
+// here: the library names its options, the command its flags.
+func options(cfg *config, logger *slog.Logger) ([]paysim.Option, error) {
+	verify, err := paysim.ParseVerifyMode(cfg.verify)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--verify: %w", err)
+		return nil, fmt.Errorf("--verify: %w", err)
 	}
-	var clock sim.Clock
+	opts := []paysim.Option{paysim.WithSeed(cfg.seed), paysim.WithVerify(verify), paysim.WithLogger(logger),
+		paysim.WithVersion(buildVersion()), paysim.WithNotifyAllow(cfg.allow...),
+		paysim.WithHints(paysim.Hints{
+			VirtualClock: "start paysim with --clock virtual",
+			ScenarioDir:  "start paysim with --scenarios DIR to reload from a folder",
+			NotifyAllow:  func(host string) string { return "start paysim with --notify-allow " + host },
+		})}
 	switch cfg.clock {
 	case "real":
-		clock = sim.RealClock{}
 	case "virtual":
 		start, err := time.Parse(time.RFC3339, cfg.clockStart)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--clock-start %q is not an RFC 3339 time such as 2026-11-22T10:00:00+08:00", cfg.clockStart)
+			return nil, fmt.Errorf("--clock-start %q is not an RFC 3339 time such as 2026-11-22T10:00:00+08:00", cfg.clockStart)
 		}
-		clock = sim.NewVirtualClock(start)
+		opts = append(opts, paysim.WithVirtualClock(start))
 	default:
-		return nil, nil, fmt.Errorf("--clock %q is not one of real, virtual", cfg.clock)
+		return nil, fmt.Errorf("--clock %q is not one of real, virtual", cfg.clock)
 	}
-	keys := paysim.DefaultKeys()
 	if cfg.keys != "" {
-		keys = os.DirFS(cfg.keys)
+		opts = append(opts, paysim.WithKeys(os.DirFS(cfg.keys)))
 	}
-	load := func() (*sim.ScenarioSet, error) {
-		return sim.LoadScenarios(paysim.DefaultScenarios(), ".", providerNames)
-	}
-	var reload func() (*sim.ScenarioSet, error)
 	if cfg.scenarios != "" {
-		dir := cfg.scenarios
-		load = func() (*sim.ScenarioSet, error) { return sim.LoadScenarioPath(dir, providerNames) }
-		reload = load
+		opts = append(opts, paysim.WithScenarioDir(cfg.scenarios))
 	}
-	set, err := load()
-	if err != nil {
-		return nil, nil, fmt.Errorf("loading scenarios:\n%w", err)
+	switch path := cfg.configPath; {
+	case path != "":
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("--config: %w", err)
+		}
+		opts = append(opts, paysim.WithConfigFile(path))
+		logger.Info("configuration loaded", "config", path)
+	default:
+		if _, err := os.Stat(defaultConfigFile); err == nil {
+			opts = append(opts, paysim.WithConfigFile(defaultConfigFile))
+			logger.Info("configuration loaded", "config", defaultConfigFile)
+		}
 	}
-	core := sim.New(sim.WithClock(clock), sim.WithSeed(cfg.seed), sim.WithVerifyMode(verify),
-		sim.WithLogger(logger), sim.WithScenarios(set, reload), sim.WithNotifyAllow(cfg.allow...))
-	m, err := loadMerchants(cfg.configPath)
-	if err != nil {
-		return nil, nil, err
+	if cfg.hsqSuccessAsString {
+		opts = append(opts, paysim.WithSetting("huishouqian", "success_as_string", "true")) // HQ-A1
 	}
-	if m.source != "" {
-		logger.Info("merchants loaded", "config", m.source, "huifu", len(m.huifu), "huishouqian", len(m.huishouqian),
-			"shouqianba_terminals", len(m.terminals), "umpay", len(m.umpay))
-	}
-	providers, err := buildProviders(core, keys, cfg, m)
-	if err != nil {
-		return nil, nil, err
-	}
-	return core, providers, nil
+	return opts, nil
 }
+
+// defaultConfigFile is read when it exists in the working directory and --config is not
+// given.
+const defaultConfigFile = "paysim.yaml"
 
 func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	var level slog.Level
@@ -222,7 +222,11 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--log-level %q is not one of debug, info, warn, error", cfg.logLevel)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	core, providers, err := build(cfg, logger)
+	opts, err := options(cfg, logger)
+	if err != nil {
+		return err
+	}
+	ps, err := paysim.New(opts...)
 	if err != nil {
 		return err
 	}
@@ -230,14 +234,11 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.addr, err)
 	}
-	srv := &http.Server{Handler: server.New(core, providers, buildVersion()), ReadHeaderTimeout: 10 * time.Second}
-	names := make([]string, len(providers))
-	for i, p := range providers {
-		names[i] = p.Name()
-	}
+	srv := &http.Server{Handler: ps, ReadHeaderTimeout: 10 * time.Second}
+	core := ps.Core()
 	fmt.Fprintf(stdout, "paysim %s listening on http://%s (providers %s; clock %s at %s; seed %d; verify %s; %d scenarios)\n",
-		buildVersion(), ln.Addr(), strings.Join(names, ", "), core.Clock().Mode(), core.Now().Format(time.RFC3339),
-		core.Seed(), core.Verify(), len(core.Scenarios().Scenarios()))
+		buildVersion(), ln.Addr(), strings.Join(ps.Providers(), ", "), core.Clock().Mode(), core.Now().Format(time.RFC3339),
+		core.Seed(), ps.Verify(), len(core.Scenarios().Scenarios()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -252,7 +253,8 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	// Attempts under way finish (or time out); what was still waiting is reported, not lost
 	// silently.
-	for _, n := range core.Close(shutdownCtx) {
+	left, _ := ps.Shutdown(shutdownCtx)
+	for _, n := range left {
 		logger.Warn("notification not delivered before shutdown", "id", n.ID, "provider", n.Provider,
 			"entity", n.Entity.ID, "url", n.URL, "attempts", len(n.Attempts))
 	}
@@ -272,10 +274,10 @@ func scenariosCmd(args []string, stdout, stderr io.Writer) int {
 		what = "embedded scenarios"
 	)
 	if len(args) == 1 {
-		set, err = sim.LoadScenarios(paysim.DefaultScenarios(), ".", providerNames)
+		set, err = sim.LoadScenarios(paysim.DefaultScenarios(), ".", paysim.Providers())
 	} else {
 		what = args[1]
-		set, err = sim.LoadScenarioPath(what, providerNames)
+		set, err = sim.LoadScenarioPath(what, paysim.Providers())
 	}
 	if err != nil {
 		var le *sim.LoadError

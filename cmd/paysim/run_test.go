@@ -495,9 +495,9 @@ func TestServe(t *testing.T) {
 	assert.Equal(t, "virtual", out["clock"].(map[string]any)["mode"])
 	assert.Equal(t, sim0, out["clock"].(map[string]any)["now"])
 	served := out["providers"].([]any)
-	assert.Len(t, served, len(providerBuilders), "every built provider is served")
+	assert.Len(t, served, len(paysim.Providers()), "every registered provider is served")
 	for _, name := range served {
-		assert.Contains(t, providerNames, name)
+		assert.Contains(t, paysim.Providers(), name)
 	}
 	assert.EqualValues(t, 5, out["scenarios"])
 

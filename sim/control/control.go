@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 )
 
 // Prefix is where the control plane lives; no provider path starts with "__".
@@ -24,13 +25,14 @@ const Prefix = "/__paysim"
 // API is the control plane of one simulator.
 type API struct {
 	core      *sim.Simulator
-	providers map[string]sim.Provider
+	gw        *gateway.Gateway
+	providers map[string]gateway.Provider
 	version   string
 }
 
-// Mount adds the control plane to e.
-func Mount(e *echo.Echo, core *sim.Simulator, providers []sim.Provider, version string) *API {
-	a := &API{core: core, providers: map[string]sim.Provider{}, version: version}
+// Mount adds the control plane of the simulator behind gw to e.
+func Mount(e *echo.Echo, gw *gateway.Gateway, providers []gateway.Provider, version string) *API {
+	a := &API{core: gw.Core(), gw: gw, providers: map[string]gateway.Provider{}, version: version}
 	for _, p := range providers {
 		a.providers[p.Name()] = p
 	}
@@ -108,7 +110,7 @@ func (a *API) health(c echo.Context) error {
 		"version":   a.version,
 		"clock":     map[string]any{"mode": a.core.Clock().Mode(), "now": a.core.Now().Format(time.RFC3339)},
 		"seed":      a.core.Seed(),
-		"verify":    a.core.Verify(),
+		"verify":    a.gw.Verify(),
 		"providers": a.providerNames(),
 		"scenarios": len(a.core.Scenarios().Scenarios()),
 	})
@@ -135,8 +137,8 @@ func (a *API) clockJSON(c echo.Context) error {
 func (a *API) getClock(c echo.Context) error { return a.clockJSON(c) }
 
 func (a *API) setClock(c echo.Context) error {
-	if _, ok := a.core.Clock().(*sim.VirtualClock); !ok {
-		return fail(c, http.StatusConflict, "the clock is real and cannot be moved; start paysim with --clock virtual")
+	if err := a.core.ClockMovable(); err != nil {
+		return fail(c, http.StatusConflict, "%v", err)
 	}
 	var in struct {
 		Advance string `json:"advance"`

@@ -16,7 +16,9 @@ import (
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/huifu"
+	"github.com/paysim/paysim/sim/outbound"
 )
 
 var providerNames = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
@@ -50,15 +52,22 @@ type env struct {
 func newEnv(t *testing.T, reload func() (*sim.ScenarioSet, error)) *env {
 	t.Helper()
 	clock := sim.NewVirtualClock(sim.DefaultVirtualStart)
-	core := sim.New(sim.WithClock(clock), sim.WithScenarios(embeddedSet(t), reload))
+	core := sim.New(sim.WithClock(clock), sim.WithScenarios(embeddedSet(t), reload), sim.WithSender(outbound.New()))
 	return &env{h: newHandler(t, core), core: core, clock: clock}
 }
 
 func newHandler(t *testing.T, core *sim.Simulator) http.Handler {
 	t.Helper()
+	return newHandlerVerify(t, core, gateway.VerifyStrict)
+}
+
+func newHandlerVerify(t *testing.T, core *sim.Simulator, mode gateway.VerifyMode) http.Handler {
+	t.Helper()
 	hf, err := huifu.New(core, paysim.DefaultKeys())
 	require.NoError(t, err)
-	return server.New(core, []sim.Provider{hf}, "test")
+	h, err := server.New(gateway.New(core, mode), []gateway.Provider{hf}, "test")
+	require.NoError(t, err)
+	return h
 }
 
 // call sends a request with an optional JSON body and decodes the JSON answer.
@@ -108,8 +117,8 @@ func TestHealth(t *testing.T) {
 	assert.Equal(t, []any{"huifu"}, out["providers"])
 	assert.EqualValues(t, 5, out["scenarios"])
 
-	core := sim.New(sim.WithClock(sim.RealClock{}), sim.WithSeed(9), sim.WithVerifyMode(sim.VerifyOff))
-	code, out = call(t, newHandler(t, core), http.MethodGet, "/__paysim/health", "")
+	core := sim.New(sim.WithClock(sim.RealClock{}), sim.WithSeed(9))
+	code, out = call(t, newHandlerVerify(t, core, gateway.VerifyOff), http.MethodGet, "/__paysim/health", "")
 	require.Equal(t, http.StatusOK, code)
 	clock := out["clock"].(map[string]any)
 	assert.Equal(t, "real", clock["mode"])
@@ -246,7 +255,7 @@ func TestClock(t *testing.T) {
 		for _, body := range []string{`{"advance":"30s"}`, `{"set":"2030-01-01T00:00:00+08:00"}`} {
 			code, out = call(t, h, http.MethodPost, "/__paysim/clock", body)
 			assert.Equal(t, http.StatusConflict, code, body)
-			assert.Contains(t, errorOf(t, out), "--clock virtual", body)
+			assert.Contains(t, errorOf(t, out), "the clock is real and cannot be moved", body)
 		}
 	})
 }
@@ -433,7 +442,7 @@ func TestReload(t *testing.T) {
 		e := newEnv(t, nil)
 		code, out := e.call(t, http.MethodPost, "/__paysim/scenarios/reload", "")
 		assert.Equal(t, http.StatusConflict, code)
-		assert.Contains(t, errorOf(t, out), "--scenarios")
+		assert.Contains(t, errorOf(t, out), "not loaded from a folder")
 		assert.Len(t, listScenarios(t, e.h).Scenarios, 5)
 	})
 	t.Run("problems keep the old set", func(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/huifu/huifutest"
 )
 
@@ -48,7 +48,7 @@ func TestBadInput(t *testing.T) {
 		{"data a string of junk", "POST", pathRefund, "application/json", []byte(`{"sys_id":"6666000100000001","data":"nope","sign":"x"}`), 200, "10000000", "data必须为JSON对象"},
 		{"no sign", "POST", pathRefund, "application/json", []byte(`{"sys_id":"6666000100000001","data":{"a":"b"}}`), 200, "10000000", "验签不通过"},
 		{"sign not base64", "POST", pathRefund, "application/json", []byte(`{"sys_id":"6666000100000001","data":{"a":"b"},"sign":"***"}`), 200, "10000000", "验签不通过"},
-		{"body over 1 MiB", "POST", pathRefund, "application/json", append([]byte(`{"sys_id":"`), bytes.Repeat([]byte("x"), sim.MaxBodyBytes)...), 200, "10000000", "请求内容体过大"},
+		{"body over 1 MiB", "POST", pathRefund, "application/json", append([]byte(`{"sys_id":"`), bytes.Repeat([]byte("x"), gateway.MaxBodyBytes)...), 200, "10000000", "请求内容体过大"},
 		{"missing required field", "POST", pathRefund, "application/json", signed(func(d map[string]any) { delete(d, "ord_amt") }), 200, "10000000", "ord_amt不能为空"},
 		{"empty string is absent", "POST", pathRefund, "application/json", signed(func(d map[string]any) { d["ord_amt"] = "" }), 200, "10000000", "ord_amt不能为空"},
 		{"amount as a number", "POST", pathRefund, "application/json", signed(func(d map[string]any) { d["ord_amt"] = 0.1 }), 200, "10000000", "ord_amt的类型必须为字符串"},
@@ -113,16 +113,16 @@ func TestVerifyModes(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, v.Body)
-	for _, mode := range []sim.VerifyMode{sim.VerifyLog, sim.VerifyOff} {
+	for _, mode := range []gateway.VerifyMode{gateway.VerifyLog, gateway.VerifyOff} {
 		t.Run(string(mode), func(t *testing.T) {
-			e := newEnv(t, sim.WithVerifyMode(mode))
+			e := newEnvVerify(t, mode)
 			e.seedPaidOn(t, "pay202611220001", "1.00", captureDay)
 			resp := e.replay(t, v)
 			assert.NotEqual(t, "验签不通过", resp.Data["resp_desc"], "served despite the bad signature")
 		})
 	}
 	t.Run("off accepts no sign at all", func(t *testing.T) {
-		e := newEnv(t, sim.WithVerifyMode(sim.VerifyOff))
+		e := newEnvVerify(t, gateway.VerifyOff)
 		pay := e.seedPaid(t, id("pay"), "1.00")
 		data, err := json.Marshal(map[string]any{"sys_id": huifutest.SysID, "product_id": "PAYUN", "data": queryData(pay.ID)})
 		require.NoError(t, err)

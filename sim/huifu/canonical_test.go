@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 func TestCanonical(t *testing.T) {
@@ -55,7 +55,7 @@ func TestEncodeData(t *testing.T) {
 
 // Each candidate matches a way a real client signs; a request signed that way verifies.
 func TestVerifyCandidates(t *testing.T) {
-	keys := paysim.DefaultKeys()
+	keys := simtest.Keys()
 	priv, err := rsakey.LoadPrivate(keys, "huifu/merchant_private.pem")
 	require.NoError(t, err)
 	pub, err := rsakey.LoadPublic(keys, "huifu/merchant_public.pem")

@@ -2,9 +2,8 @@ package huifu
 
 import (
 	"fmt"
+	"slices"
 	"strings"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/paysim/paysim/sim"
 )
@@ -102,14 +101,14 @@ const (
 	refundQLocator    = "原请求流水号、原全局流水号、商户订单号不能同时为空"
 )
 
-func (p *Provider) jspay(c echo.Context, req *request) reply {
+func (p *Provider) jspay(req *request) reply {
 	if fe := check(req, jspayRules); fe != nil {
 		return fieldReply(fe, req)
 	}
-	return p.createPayment(c, req, sim.FlowQRCode, req.str("trade_type"), req.str("trans_amt"), descOrdered)
+	return p.createPayment(req, sim.FlowQRCode, req.str("trade_type"), req.str("trans_amt"), descOrdered)
 }
 
-func (p *Provider) micropay(c echo.Context, req *request) reply {
+func (p *Provider) micropay(req *request) reply {
 	if fe := check(req, micropayRules); fe != nil {
 		return fieldReply(fe, req)
 	}
@@ -117,7 +116,7 @@ func (p *Provider) micropay(c echo.Context, req *request) reply {
 	if !ok {
 		return fieldReply(invalid("auth_code付款码无效", "auth_code %q is not a wallet payment code: WeChat codes start 10-15, Alipay 25-30, UnionPay 62, digital RMB 01", req.str("auth_code")), req)
 	}
-	return p.createPayment(c, req, sim.FlowBarcode, tradeType, req.str("trans_amt"), descProcessing)
+	return p.createPayment(req, sim.FlowBarcode, tradeType, req.str("trans_amt"), descProcessing)
 }
 
 // barcodeTradeType tells the wallet from the payer's code, as the gateway does.
@@ -138,11 +137,7 @@ func barcodeTradeType(code string) (string, bool) {
 	return "", false
 }
 
-func (p *Provider) createPayment(c echo.Context, req *request, flow sim.Flow, tradeType, amountText, processingDesc string) reply {
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err, req, refusalText{})
-	}
+func (p *Provider) createPayment(req *request, flow sim.Flow, tradeType, amountText, processingDesc string) reply {
 	amount, _ := sim.ParseYuan(amountText)
 	now := p.core.Now()
 	seq := p.seqID(now)
@@ -158,13 +153,10 @@ func (p *Provider) createPayment(c echo.Context, req *request, flow sim.Flow, tr
 	v, err := p.core.CreatePayment(sim.PaymentRequest{
 		Key: key, ProviderID: seq, Amount: amount, Flow: flow, Fields: fields,
 		Aliases:     map[string]string{aliasSeq: seq, aliasParty: fields[fPartyOrder], aliasReq: reqAlias(fields[fReqDate], key.ID)},
-		Fingerprint: fingerprint(req), Scenario: header,
+		Fingerprint: fingerprint(req), Scenario: req.scenario,
 	})
 	if err != nil {
 		return refusal(err, req, refusalText{})
-	}
-	if v.Replayed && v.Reply != nil {
-		return reply{raw: v.Reply}
 	}
 	code, desc := createCode(v.Status, processingDesc)
 	out := paymentFields(v)
@@ -175,7 +167,7 @@ func (p *Provider) createPayment(c echo.Context, req *request, flow sim.Flow, tr
 			out[k] = v.Fields[fPayInfo]
 		}
 	}
-	return p.finish(out, v.EntityView, sim.OpPayment)
+	return finish(out, v.EntityView)
 }
 
 // paymentFields are the order fields common to pay answers and queries.
@@ -202,17 +194,14 @@ func paymentFields(v sim.PaymentView) map[string]string {
 	return f
 }
 
-// finish applies the scenario state's overrides, names the scenario, and stores the
-// signed bytes for an identical retry.
-func (p *Provider) finish(out map[string]string, v sim.EntityView, op sim.Operation) reply {
+// finish applies the scenario state's overrides and names the scenario. The answer to a
+// create carries the entity's stored answer: the pipeline keeps the signed bytes there,
+// and sends them again to an identical retry.
+func finish(out map[string]string, v sim.EntityView) reply {
 	for k, val := range v.Overrides {
 		out[k] = val
 	}
-	r := reply{fields: out, scenario: v.Scenario}
-	if !v.Replayed {
-		r.remember = func(body []byte) { p.core.Remember(op, v.Key, body) }
-	}
-	return r
+	return reply{fields: out, scenario: v.Scenario, answer: v.Answer, retry: v.Replayed}
 }
 
 // paymentLocator picks how a request names the original order: the global hf_seq_id if
@@ -260,7 +249,7 @@ func (p *Provider) explainMiss(rep reply, req *request, seqField string, refund 
 	return rep
 }
 
-func (p *Provider) query(_ echo.Context, req *request) reply {
+func (p *Provider) query(req *request) reply {
 	if fe := check(req, queryRules); fe != nil {
 		return fieldReply(fe, req)
 	}
@@ -281,21 +270,15 @@ func (p *Provider) query(_ echo.Context, req *request) reply {
 	out["trans_type"] = v.Fields[fTradeType]
 	out["delay_acct_flag"], out["div_flag"] = "N", "N"
 	delete(out, "hf_seq_id")
-	r := p.finish(withEcho(reply{fields: out}, req).fields, v.EntityView, sim.OpPayment)
-	r.remember = nil
-	return r
+	return finish(withEcho(reply{fields: out}, req).fields, v.EntityView)
 }
 
-func (p *Provider) refund(c echo.Context, req *request) reply {
+func (p *Provider) refund(req *request) reply {
 	if fe := check(req, refundRules); fe != nil {
 		return fieldReply(fe, req)
 	}
 	if fe := oneOf(req, refundLocatorDesc, "org_hf_seq_id", "org_req_seq_id", "org_party_order_id"); fe != nil {
 		return fieldReply(fe, req)
-	}
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err, req, refusalText{})
 	}
 	amount, _ := sim.ParseYuan(req.str("ord_amt"))
 	now := p.core.Now()
@@ -303,7 +286,7 @@ func (p *Provider) refund(c echo.Context, req *request) reply {
 	key := sim.Key{Provider: Name, Merchant: req.str("huifu_id"), ID: req.str("req_seq_id")}
 	v, err := p.core.CreateRefund(sim.RefundRequest{
 		Key: key, Payment: paymentLocator(req, "org_req_seq_id", "org_party_order_id"),
-		ProviderID: seq, Amount: amount, Fingerprint: fingerprint(req), Scenario: header,
+		ProviderID: seq, Amount: amount, Fingerprint: fingerprint(req), Scenario: req.scenario,
 		Aliases: map[string]string{aliasSeq: seq, aliasReq: reqAlias(req.str("req_date"), key.ID)},
 		Fields: map[string]string{fReqDate: req.str("req_date"), fNotifyURL: req.str("notify_url"),
 			fRemark: req.str("remark"), fProductID: req.productID, fHfSeqID: seq},
@@ -316,16 +299,13 @@ func (p *Provider) refund(c echo.Context, req *request) reply {
 		rep.fields["org_req_seq_id"] = req.str("org_req_seq_id")
 		return p.explainMiss(rep, req, "org_req_seq_id", false)
 	}
-	if v.Replayed && v.Reply != nil {
-		return reply{raw: v.Reply}
-	}
 	out := refundFields(v)
 	out["resp_code"], out["resp_desc"] = createCode(v.Status, descProcessing)
 	out["product_id"] = v.Fields[fProductID]
 	out["huifu_id"], out["req_date"], out["req_seq_id"], out["hf_seq_id"] = v.Merchant, v.Fields[fReqDate], v.ID, v.ProviderID
 	out["org_req_date"], out["org_req_seq_id"] = v.Payment.Fields[fReqDate], v.Payment.ID
 	out["remark"] = v.Fields[fRemark]
-	return p.finish(out, v.EntityView, sim.OpRefund)
+	return finish(out, v.EntityView)
 }
 
 // refundFields are the refund fields common to refund answers and refund queries.
@@ -346,7 +326,7 @@ func refundFields(v sim.RefundView) map[string]string {
 	return f
 }
 
-func (p *Provider) refundQuery(_ echo.Context, req *request) reply {
+func (p *Provider) refundQuery(req *request) reply {
 	if fe := check(req, refundQueryRules); fe != nil {
 		return fieldReply(fe, req)
 	}
@@ -373,21 +353,15 @@ func (p *Provider) refundQuery(_ echo.Context, req *request) reply {
 	out["huifu_id"] = v.Merchant
 	out["org_req_date"], out["org_req_seq_id"], out["org_hf_seq_id"] = v.Fields[fReqDate], v.ID, v.ProviderID
 	out["trans_type"] = "TRANS_REFUND"
-	r := p.finish(withEcho(reply{fields: out}, req).fields, v.EntityView, sim.OpRefund)
-	r.remember = nil
-	return r
+	return finish(withEcho(reply{fields: out}, req).fields, v.EntityView)
 }
 
-func (p *Provider) close(c echo.Context, req *request) reply {
+func (p *Provider) close(req *request) reply {
 	if fe := check(req, closeRules); fe != nil {
 		return fieldReply(fe, req)
 	}
 	if fe := oneOf(req, locatorDesc, "org_req_seq_id", "org_hf_seq_id"); fe != nil {
 		return fieldReply(fe, req)
-	}
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err, req, refusalText{})
 	}
 	merchant := req.str("huifu_id")
 	loc := paymentLocator(req, "org_req_seq_id", "")
@@ -401,7 +375,7 @@ func (p *Provider) close(c echo.Context, req *request) reply {
 		return rep
 	}
 	key := sim.Key{Provider: Name, Merchant: merchant, ID: req.str("req_seq_id")}
-	v, err := p.core.CreateClose(sim.CloseRequest{Key: key, Payment: loc, Fingerprint: fingerprint(req), Scenario: header,
+	v, err := p.core.CreateClose(sim.CloseRequest{Key: key, Payment: loc, Fingerprint: fingerprint(req), Scenario: req.scenario,
 		Fields: map[string]string{fReqDate: req.str("req_date")}})
 	if err != nil {
 		rep := refusal(err, req, text)
@@ -411,16 +385,13 @@ func (p *Provider) close(c echo.Context, req *request) reply {
 		}
 		return rep
 	}
-	if v.Replayed && v.Reply != nil {
-		return reply{raw: v.Reply}
-	}
 	out := closeFields(v)
 	out["resp_code"], out["resp_desc"] = createCode(v.Status, descProcessing)
 	if v.Status == sim.StatusSuccess {
 		out["resp_desc"] = descOK
 	}
 	out["req_date"], out["req_seq_id"] = req.str("req_date"), req.str("req_seq_id")
-	return p.finish(out, v.EntityView, sim.OpClose)
+	return finish(out, v.EntityView)
 }
 
 func closeFields(v sim.CloseView) map[string]string {
@@ -434,7 +405,7 @@ func closeFields(v sim.CloseView) map[string]string {
 	}
 }
 
-func (p *Provider) closeQuery(_ echo.Context, req *request) reply {
+func (p *Provider) closeQuery(req *request) reply {
 	if fe := check(req, closeRules); fe != nil {
 		return fieldReply(fe, req)
 	}
@@ -448,9 +419,7 @@ func (p *Provider) closeQuery(_ echo.Context, req *request) reply {
 	out := closeFields(v)
 	out["resp_code"], out["resp_desc"] = codeOK, descOK
 	out["req_date"], out["req_seq_id"] = req.str("req_date"), req.str("req_seq_id")
-	r := p.finish(out, v.EntityView, sim.OpClose)
-	r.remember = nil
-	return r
+	return finish(out, v.EntityView)
 }
 
 // PrepareSeed mints what a paid order created through jspay would carry.
@@ -461,7 +430,7 @@ func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
 	for k, v := range req.Fields {
 		f[k] = v
 	}
-	if !contains(orderTradeTypes, f[fTradeType]) && !contains(barcodeTradeTypes, f[fTradeType]) {
+	if !slices.Contains(orderTradeTypes, f[fTradeType]) && !slices.Contains(barcodeTradeTypes, f[fTradeType]) {
 		f[fTradeType] = "A_NATIVE"
 	}
 	f[fPartyOrder] = p.partyOrderID(now)

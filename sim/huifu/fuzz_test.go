@@ -6,10 +6,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
-	"github.com/paysim/paysim"
+	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/huifu/huifutest"
 	"github.com/paysim/paysim/sim/rsakey"
 	"github.com/paysim/paysim/sim/simtest"
@@ -27,13 +26,15 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)))
-	p, err := New(core, paysim.DefaultKeys())
+	p, err := New(core, simtest.Keys())
 	if err != nil {
 		f.Fatal(err)
 	}
-	e := echo.New()
-	p.Routes(e)
-	platform, err := rsakey.LoadPublic(paysim.DefaultKeys(), "huifu/platform_public.pem")
+	e, err := server.New(gateway.New(core, gateway.VerifyStrict), []gateway.Provider{p}, "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	platform, err := rsakey.LoadPublic(simtest.Keys(), "huifu/platform_public.pem")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/huifu"
 	"github.com/paysim/paysim/sim/huifu/huifutest"
 	"github.com/paysim/paysim/sim/simtest"
@@ -26,10 +27,16 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...sim.Option) *env {
 	t.Helper()
+	return newEnvVerify(t, gateway.VerifyStrict, opts...)
+}
+
+// newEnvVerify is newEnv with requests verified in mode.
+func newEnvVerify(t testing.TB, mode gateway.VerifyMode, opts ...sim.Option) *env {
+	t.Helper()
 	core, clock := simtest.NewCore(t, paysim.DefaultScenarios(), opts...)
 	hf, err := huifu.New(core, paysim.DefaultKeys())
 	require.NoError(t, err)
-	srv := simtest.Serve(t, core, hf)
+	srv := simtest.Serve(t, core, hf, mode)
 	client, err := huifutest.NewClient(srv.URL, paysim.DefaultKeys())
 	require.NoError(t, err)
 	return &env{hf: hf, core: core, clock: clock, srv: srv, client: client}

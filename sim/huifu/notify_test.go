@@ -188,7 +188,7 @@ func TestNotificationToNonLoopbackIsRefusedAndRecorded(t *testing.T) {
 	_, err := e.core.AdvanceClock(30 * time.Second)
 	require.NoError(t, err)
 	n := e.waitNotified(t, rf, sim.NotifyRefused)
-	assert.Contains(t, n.Why, "--notify-allow example.invalid")
+	assert.Contains(t, n.Why, "example.invalid is not loopback")
 	assert.Empty(t, n.Attempts)
 }
 

@@ -8,15 +8,22 @@ import (
 	"sort"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 )
 
-// reply is what an endpoint answers: data fields to sign, or stored bytes to replay.
+// reply is what an endpoint answers: the data fields to sign.
 type reply struct {
 	fields     map[string]string
 	diagnostic string // X-Paysim-Diagnostic: why the request was refused
-	scenario   string // X-Paysim-Scenario: which scenario the new entity got
-	raw        []byte // a stored signed response, sent again as is
-	remember   func(body []byte)
+	scenario   string // X-Paysim-Scenario: which scenario the entity runs
+	// answer is the created entity's stored answer; retry says this is an identical
+	// retry, answered with the bytes stored there.
+	answer *sim.StoredAnswer
+	retry  bool
+}
+
+func (r reply) Meta() gateway.Meta {
+	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, Code: r.fields["resp_code"], Answer: r.answer, Retry: r.retry}
 }
 
 func failure(code, desc, diagnostic string) reply {
@@ -25,6 +32,9 @@ func failure(code, desc, diagnostic string) reply {
 
 // withEcho adds the request ids the gateway echoes on every answer.
 func withEcho(r reply, req *request) reply {
+	if req == nil {
+		return r
+	}
 	for _, k := range []string{"huifu_id", "req_date", "req_seq_id"} {
 		if v := req.str(k); v != "" && r.fields[k] == "" {
 			r.fields[k] = v

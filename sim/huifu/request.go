@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 )
 
 // request is a decoded Huifu envelope: {sys_id, product_id, sign, data}.
@@ -23,6 +23,10 @@ type request struct {
 	values map[string]string
 	// kinds records members that are present but not strings, to report wrong types.
 	kinds map[string]jsonKind
+	// merchant is who signed it; nil when sys_id names nobody paysim knows.
+	merchant *Merchant
+	// scenario is the X-Paysim-Scenario header.
+	scenario string
 }
 
 // str returns a data member, "" when absent, empty or not a string.
@@ -36,18 +40,11 @@ type decodeError struct {
 
 func (e *decodeError) Error() string { return e.detail }
 
-// decode reads transport and envelope: content type, size, JSON shape. It never looks at
-// business fields; those are only trusted once the signature is checked.
-func decode(r *http.Request) (*request, *decodeError) {
-	if mt := sim.MediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return nil, &decodeError{desc: "无效参数", detail: fmt.Sprintf("Content-Type is %q; Huifu takes application/json", r.Header.Get("Content-Type"))}
-	}
-	body, err := sim.ReadBody(r)
-	if err != nil {
-		if sim.IsBodyTooLarge(err) {
-			return nil, &decodeError{desc: "请求内容体过大", detail: err.Error()}
-		}
-		return nil, &decodeError{desc: "请求内容体不能为空", detail: err.Error()}
+// decode reads the envelope: content type and JSON shape. It never looks at business
+// fields; those are only trusted once the signature is checked.
+func decode(contentType string, body []byte) (*request, *decodeError) {
+	if mt := gateway.MediaType(contentType); mt != "application/json" {
+		return nil, &decodeError{desc: "无效参数", detail: fmt.Sprintf("Content-Type is %q; Huifu takes application/json", contentType)}
 	}
 	return decodeBody(body)
 }
@@ -70,7 +67,7 @@ func decodeBody(body []byte) (*request, *decodeError) {
 			continue
 		}
 		if err := json.Unmarshal(raw, m.dst); err != nil {
-			return nil, &decodeError{desc: m.name + "的类型必须为字符串", detail: fmt.Sprintf("envelope member %s must be a JSON string, got %s", m.name, clip(raw, 40))}
+			return nil, &decodeError{desc: m.name + "的类型必须为字符串", detail: fmt.Sprintf("envelope member %s must be a JSON string, got %s", m.name, sim.Clip(string(raw), 40))}
 		}
 	}
 	if req.sysID == "" {
@@ -91,7 +88,7 @@ func decodeBody(body []byte) (*request, *decodeError) {
 	}
 	tree, err := parseTree(req.dataText)
 	if err != nil || tree.kind != kindObject {
-		return nil, &decodeError{desc: "data必须为JSON对象", detail: fmt.Sprintf("data must be a JSON object of business fields, got %s", clip(req.dataText, 40))}
+		return nil, &decodeError{desc: "data必须为JSON对象", detail: fmt.Sprintf("data must be a JSON object of business fields, got %s", sim.Clip(string(req.dataText), 40))}
 	}
 	req.tree = tree
 	for i, k := range tree.keys {
@@ -108,11 +105,4 @@ func decodeBody(body []byte) (*request, *decodeError) {
 		}
 	}
 	return req, nil
-}
-
-func clip(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "…"
 }

@@ -2,6 +2,7 @@ package huifu
 
 import (
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -75,7 +76,7 @@ func check(req *request, rules []rule) *fieldError {
 				return invalid(r.name+"格式不正确", "%s %q must contain digits only", r.name, v)
 			}
 		}
-		if len(r.enum) > 0 && !contains(r.enum, v) {
+		if len(r.enum) > 0 && !slices.Contains(r.enum, v) {
 			return invalid(fmt.Sprintf("%s的传入枚举[%s]不存在", r.name, v), "%s %q is not one of %v", r.name, v, r.enum)
 		}
 	}
@@ -109,13 +110,4 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

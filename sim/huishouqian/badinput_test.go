@@ -9,8 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 const formType = "application/x-www-form-urlencoded"
@@ -70,7 +71,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong content type", "POST", huishouqiantest.Path, "text/plain", []byte(`method=x`), 200, "PARAM_ERROR", "参数错误:请求须为表单格式", `Content-Type is "text/plain"`},
 		{"malformed form", "POST", huishouqiantest.Path, formType, []byte(`method=%zz&merchantNo=864000000001`), 200, "PARAM_ERROR", "参数错误:表单格式错误", "not a valid form"},
 		{"multipart without boundary", "POST", huishouqiantest.Path, "multipart/form-data", []byte(`x`), 200, "PARAM_ERROR", "参数错误:表单格式错误", "boundary"},
-		{"body over 1 MiB", "POST", huishouqiantest.Path, formType, append([]byte("merchantNo=864000000001&extend="), bytes.Repeat([]byte("x"), sim.MaxBodyBytes)...), 200, "PARAM_ERROR", "参数错误:请求内容过大", "larger than"},
+		{"body over 1 MiB", "POST", huishouqiantest.Path, formType, append([]byte("merchantNo=864000000001&extend="), bytes.Repeat([]byte("x"), gateway.MaxBodyBytes)...), 200, "PARAM_ERROR", "参数错误:请求内容过大", "larger than"},
 		{"no merchantNo", "POST", huishouqiantest.Path, formType, signedForm(query, `{"transNo":"X"}`, func(f *huishouqiantest.Form) { f.MerchantNo = "" }), 200, "PARAM_ERROR", "参数错误:merchantNo", "no merchantNo"},
 		{"unknown merchantNo", "POST", huishouqiantest.Path, formType, signedForm(query, `{"transNo":"X"}`, func(f *huishouqiantest.Form) { f.MerchantNo = "864000009999" }), 200, "SIGN_ERROR", "验签失败", "not a known merchant"},
 		{"no sign", "POST", huishouqiantest.Path, formType, unsigned(""), 200, "SIGN_ERROR", "验签失败", "the form has no sign"},
@@ -160,4 +161,20 @@ func TestSignatureDiagnostic(t *testing.T) {
 	diag := resp.Header.Get("X-Paysim-Diagnostic")
 	assert.Contains(t, diag, `signContent={\"transNo\":\"X\",\"extend\":\"\u4e2d\u6587\"}&key=<sign key redacted>`)
 	assert.Contains(t, diag, "keys/huishouqian/merchant_cert.pem")
+}
+
+// Huishouqian claims /api/acquiring and the paths under /api/acquiring/ only: the rest of
+// /api/ is Shouqianba's (/api/v2/) or nobody's, answered by the server's generic 404.
+func TestOnlyAcquiringPathsClaimed(t *testing.T) {
+	e := newEnv(t)
+	m := e.provider.Mount(gateway.New(e.core, gateway.VerifyStrict))
+	assert.Equal(t, []string{huishouqiantest.Path}, m.Paths())
+	assert.Equal(t, []string{huishouqiantest.Path + "/"}, m.Prefixes)
+	require.NoError(t, gateway.CheckOverlaps(map[string]gateway.Mounts{"huishouqian": m, "shouqianba": {Prefixes: []string{"/api/v2/"}}}))
+
+	resp, raw, err := simtest.Exchange(http.DefaultClient, http.MethodPost, e.srv.URL+"/api/v2/pay", http.Header{"Content-Type": {formType}}, nil, []byte(`a=b`))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	assert.Contains(t, string(raw), "POST /api/v2/pay is not a path paysim serves")
+	assert.NotContains(t, string(raw), `"sign"`, "not answered in Huishouqian's shape")
 }

@@ -90,7 +90,7 @@ func BenchmarkRefundQueryServerSide(b *testing.B) {
 }
 
 // BenchmarkRefundQueryHandler is the refund query path in process, without a socket: the
-// provider's handler behind Echo, fed a pre-signed form.
+// server's router and the pipeline, fed a pre-signed form.
 func BenchmarkRefundQueryHandler(b *testing.B) {
 	e := newEnv(b)
 	bodies := signedQueries(b, e, benchRefunds(b, e, 64))

@@ -35,9 +35,9 @@ const (
 	respMsgQueryOK    = "查询成功"
 )
 
-// orderStatus values.
+// orderStatus values. INIT is documented too; paysim emits it only through scenario
+// overrides.
 const (
-	statusInit       = "INIT" // documented; emitted only through scenario overrides
 	statusProcessing = "PROCESSING"
 	statusSuccess    = "SUCCESS"
 	statusFail       = "FAIL"

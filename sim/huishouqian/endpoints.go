@@ -5,8 +5,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/paysim/paysim/sim"
 )
 
@@ -75,31 +73,27 @@ var (
 	}
 )
 
-func (p *Provider) mainSwept(c echo.Context, req *request) reply {
+func (p *Provider) mainSwept(req *request) reply {
 	if fe := check(req.biz, mainRules); fe != nil {
 		return fe.reply()
 	}
-	return p.createPayment(c, req, sim.FlowQRCode)
+	return p.createPayment(req, sim.FlowQRCode)
 }
 
-func (p *Provider) beSwept(c echo.Context, req *request) reply {
+func (p *Provider) beSwept(req *request) reply {
 	if fe := check(req.biz, barcodeRules); fe != nil {
 		return fe.reply()
 	}
-	return p.createPayment(c, req, sim.FlowBarcode)
+	return p.createPayment(req, sim.FlowBarcode)
 }
 
-func (p *Provider) createPayment(c echo.Context, req *request, flow sim.Flow) reply {
+func (p *Provider) createPayment(req *request, flow sim.Flow) reply {
 	biz := req.biz
 	now := p.core.Now()
 	memo := sim.ScrubText(memoText(biz))
 	expiresAfter, fe := expiry(memo, now)
 	if fe != nil {
 		return fe.reply()
-	}
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err)
 	}
 	amount, _ := sim.ParseFen(biz.str(fOrderAmt))
 	payType := biz.str(fPayType)
@@ -118,15 +112,19 @@ func (p *Provider) createPayment(c echo.Context, req *request, flow sim.Flow) re
 	v, err := p.core.CreatePayment(sim.PaymentRequest{
 		Key:        sim.Key{Provider: Name, Merchant: req.merchantNo, ID: biz.str(fTransNo)},
 		ProviderID: tradeNo, Amount: amount, Flow: flow, Fields: fields,
-		Fingerprint: fingerprint(biz), Scenario: header, ExpiresAfter: expiresAfter,
+		Fingerprint: fingerprint(biz), Scenario: req.scenario, ExpiresAfter: expiresAfter,
 	})
 	if err != nil {
 		return refusal(err)
 	}
 	if v.Replayed {
-		// HQ-A4: a pay transNo is never reused, even for an identical retry.
-		return failure(codeTransNoRepeat, msgTransNoRepeat, fmt.Sprintf("transNo %s of merchant %s was already used for a payment (created %s); a pay transNo cannot be reused",
+		// HQ-A4: a pay transNo is never reused, even for an identical retry. The refusal
+		// still names the entity's scenario, as every identical retry does; it carries no
+		// stored answer, so the pipeline sends this refusal rather than the first answer.
+		r := failure(codeTransNoRepeat, msgTransNoRepeat, fmt.Sprintf("transNo %s of merchant %s was already used for a payment (created %s); a pay transNo cannot be reused",
 			v.ID, v.Merchant, v.CreatedAt.Format(dateTimeLayout)))
+		r.scenario = v.Scenario
+		return r
 	}
 	out := paymentResult(v)
 	if flow == sim.FlowBarcode {
@@ -164,10 +162,12 @@ func finishedDate(v sim.EntityView) string {
 	return v.FinishedAt.Format(dateTimeLayout)
 }
 
-// finish applies the scenario state's overrides and names the scenario.
+// finish applies the scenario state's overrides and names the scenario. The answer to a
+// create carries the entity's stored answer: the pipeline keeps the signed bytes there,
+// and sends them again to an identical retry.
 func finish(out map[string]string, v sim.EntityView) reply {
 	maps.Copy(out, v.Overrides)
-	return reply{result: out, scenario: v.Scenario}
+	return reply{result: out, scenario: v.Scenario, answer: v.Answer, retry: v.Replayed}
 }
 
 // notFoundResult is a query miss: success:true with respCode 200004 (HQ-A2).
@@ -179,7 +179,7 @@ func notFoundResult(merchantNo, transNo string, err error) reply {
 		"respCode": respNotFound, "respMsg": respMsgNotFound}, diagnostic: err.Error()}
 }
 
-func (p *Provider) query(_ echo.Context, req *request) reply {
+func (p *Provider) query(req *request) reply {
 	if fe := check(req.biz, queryRules); fe != nil {
 		return fe.reply()
 	}
@@ -200,14 +200,10 @@ func (p *Provider) query(_ echo.Context, req *request) reply {
 	return finish(out, v.EntityView)
 }
 
-func (p *Provider) refund(c echo.Context, req *request) reply {
+func (p *Provider) refund(req *request) reply {
 	biz := req.biz
 	if fe := check(biz, refundRules); fe != nil {
 		return fe.reply()
-	}
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err)
 	}
 	orig := sim.ByID(biz.str(fOrigTransNo))
 	if text := biz.str(fOrigOrderAmt); text != "" {
@@ -224,22 +220,16 @@ func (p *Provider) refund(c echo.Context, req *request) reply {
 	key := sim.Key{Provider: Name, Merchant: req.merchantNo, ID: biz.str(fTransNo)}
 	v, err := p.core.CreateRefund(sim.RefundRequest{
 		Key: key, Payment: orig, ProviderID: p.tradeNo(now), Amount: amount,
-		Fingerprint: fingerprint(biz), Scenario: header,
+		Fingerprint: fingerprint(biz), Scenario: req.scenario,
 		Fields: map[string]string{fMethod: req.method, fRequestDate: biz.str(fRequestDate), fReturnURL: biz.str(fReturnURL),
 			fExtend: sim.ScrubText(biz.str(fExtend)), fRefundReason: sim.ScrubText(biz.str(fRefundReason))},
 	})
 	if err != nil {
 		return refusal(err)
 	}
-	if v.Replayed && v.Reply != nil {
-		// HQ-A4: an identical refund gets the stored result, byte for byte.
-		return reply{raw: v.Reply, scenario: v.Scenario}
-	}
-	r := finish(refundResult(v), v.EntityView)
-	if !v.Replayed {
-		r.remember = func(body []byte) { p.core.Remember(sim.OpRefund, key, body) }
-	}
-	return r
+	// HQ-A4: an identical refund gets the stored result, byte for byte (the pipeline sends
+	// it instead of this rendering).
+	return finish(refundResult(v), v.EntityView)
 }
 
 // refundResult holds the fields of refund and refund query answers.
@@ -253,7 +243,7 @@ func refundResult(v sim.RefundView) map[string]string {
 	return out
 }
 
-func (p *Provider) refundQuery(_ echo.Context, req *request) reply {
+func (p *Provider) refundQuery(req *request) reply {
 	if fe := check(req.biz, queryRules); fe != nil {
 		return fe.reply()
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
 	"github.com/paysim/paysim/sim/simtest"
 )
@@ -474,16 +475,16 @@ func TestVerifyModes(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, v.Body)
-	for _, mode := range []sim.VerifyMode{sim.VerifyLog, sim.VerifyOff} {
+	for _, mode := range []gateway.VerifyMode{gateway.VerifyLog, gateway.VerifyOff} {
 		t.Run(string(mode), func(t *testing.T) {
-			e := newEnv(t, sim.WithVerifyMode(mode))
+			e := newEnvVerify(t, mode)
 			resp := e.replay(t, v)
 			assert.True(t, resp.Success, "served despite the bad signature")
 			assert.Equal(t, "200004", resp.RespCode(), "the tampered transNo names no order")
 		})
 	}
 	t.Run("off serves an unknown merchant, signed with the test secret", func(t *testing.T) {
-		e := newEnv(t, sim.WithVerifyMode(sim.VerifyOff))
+		e := newEnvVerify(t, gateway.VerifyOff)
 		e.client.MerchantNo = "864000009999"
 		resp := e.post(t, query, queryBiz("X"))
 		assert.Equal(t, "200004", resp.RespCode())

@@ -14,6 +14,7 @@ import (
 
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/huishouqian"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
 	"github.com/paysim/paysim/sim/simtest"
@@ -30,10 +31,16 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...sim.Option) *env {
 	t.Helper()
+	return newEnvVerify(t, gateway.VerifyStrict, opts...)
+}
+
+// newEnvVerify is newEnv with requests verified in mode.
+func newEnvVerify(t testing.TB, mode gateway.VerifyMode, opts ...sim.Option) *env {
+	t.Helper()
 	core, clock := simtest.NewCore(t, paysim.DefaultScenarios(), opts...)
 	p, err := huishouqian.New(core, paysim.DefaultKeys())
 	require.NoError(t, err)
-	srv := simtest.Serve(t, core, p)
+	srv := simtest.Serve(t, core, p, mode)
 	client, err := huishouqiantest.NewClient(srv.URL, paysim.DefaultKeys())
 	require.NoError(t, err)
 	return &env{core: core, clock: clock, provider: p, srv: srv, client: client}

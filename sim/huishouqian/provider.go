@@ -9,13 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"runtime/debug"
 	"slices"
-	"strings"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/rsakey"
 )
 
@@ -86,7 +83,7 @@ func (p *Provider) SetSuccessAsString(on bool) { p.successAsString = on }
 func (p *Provider) Name() string { return Name }
 
 // operation is one business method behind the gateway.
-type operation func(p *Provider, c echo.Context, req *request) reply
+type operation func(p *Provider, req *request) reply
 
 // Methods the gateway dispatches on (protocols: Huishouqian methods).
 const (
@@ -115,105 +112,20 @@ func Methods() []string {
 	return out
 }
 
-// Routes mounts the gateway path, plus a catch-all under /api/ so that a mistyped path is
-// answered in Huishouqian's signed shape rather than a bare 404.
-func (p *Provider) Routes(e *echo.Echo) {
-	e.Any(Path, p.handle)
-	e.Any("/api/*", p.unknownPath)
+// Mount builds the gateway path on the pipeline, plus a catch-all under /api/acquiring/ so
+// that a mistyped path there is answered in Huishouqian's signed shape rather than a bare
+// 404. Other paths under /api/ are not claimed: Shouqianba serves /api/v2/.
+func (p *Provider) Mount(g *gateway.Gateway) gateway.Mounts {
+	proto := protocol{p}
+	return gateway.Mounts{
+		Routes:   []gateway.Route{{Paths: []string{Path}, Handler: gateway.Handle(g, proto, p.acquiring)}},
+		Prefixes: []string{Path + "/"},
+		Fallback: gateway.Refuse(g, proto, gateway.RefuseUnknownPath, func(r *http.Request) string {
+			return fmt.Sprintf("%s is not a Huishouqian path paysim serves; every method is posted to %s", r.URL.Path, Path)
+		}),
+	}
 }
 
-// handle runs the pipeline every request goes through: transport and form, signing
-// identity, signature, envelope fields, then the method's own validation and business.
-func (p *Provider) handle(c echo.Context) (err error) {
-	signer := p.fallback
-	defer func() {
-		if v := recover(); v != nil {
-			p.core.Logger().Error("huishouqian handler panicked", "panic", v, "stack", string(debug.Stack()))
-			err = p.write(c, http.StatusOK, failure(codeSystem, msgSystem, fmt.Sprintf("internal error: %v", v)), signer)
-		}
-	}()
-	if c.Request().Method != http.MethodPost {
-		c.Response().Header().Set("Allow", http.MethodPost)
-		return p.write(c, http.StatusMethodNotAllowed, failure(codeParam, msgParam+"请求方式必须为POST",
-			fmt.Sprintf("%s %s: the Huishouqian gateway serves POST only", c.Request().Method, c.Request().URL.Path)), signer)
-	}
-	req, derr := decode(c.Request())
-	if derr != nil {
-		return p.write(c, http.StatusOK, failure(codeParam, msgParam+derr.what, derr.detail), signer)
-	}
-	m, rep, ok := p.authenticate(req)
-	if m != nil {
-		signer = m
-	}
-	if !ok {
-		return p.write(c, http.StatusOK, rep, signer)
-	}
-	serve, rep, ok := p.envelope(req)
-	if !ok {
-		return p.write(c, http.StatusOK, rep, signer)
-	}
-	return p.write(c, http.StatusOK, serve(p, c, req), signer)
-}
-
-// authenticate resolves the signing identity from merchantNo alone and verifies the
-// signature; nothing inside signContent is looked at before this.
-func (p *Provider) authenticate(req *request) (*Merchant, reply, bool) {
-	m := p.merchants[req.merchantNo]
-	mode := p.core.Verify()
-	if mode == sim.VerifyOff {
-		return m, reply{}, true
-	}
-	var problem string
-	switch {
-	case m == nil:
-		problem = fmt.Sprintf("merchantNo %s is not a known merchant, so there is no key to verify with (the test identity is merchantNo %s); expected signed text: %s",
-			req.merchantNo, TestMerchantNo, sim.QuoteText(string(signingText(signedPairs(req), redactedKey, false))))
-	case !strings.EqualFold(req.signType, signTypeRSA2):
-		// HQ-A3: CFCA carries an encrypted payload paysim cannot read.
-		problem = fmt.Sprintf("signType %q is not supported; paysim verifies signType RSA2 (SHA256withRSA, hex) only", req.signType)
-	default:
-		if err := verifyRequest(m, req); err != nil {
-			problem = fmt.Sprintf("merchantNo %s (%s): %v", m.No, m.KeyFile, err)
-		}
-	}
-	if problem == "" {
-		return m, reply{}, true
-	}
-	if mode == sim.VerifyStrict {
-		return m, failure(codeSign, msgSign, problem), false
-	}
-	p.core.Logger().Warn("huishouqian signature does not verify; serving anyway (--verify log)", "detail", problem)
-	return m, reply{}, true
-}
-
-// envelope checks the public fields that only matter once the request is trusted, picks
-// the method and parses signContent.
-func (p *Provider) envelope(req *request) (operation, reply, bool) {
-	if req.method == "" {
-		return nil, failure(codeParam, msgParam+"method", "the form has no method; name the operation, e.g. method=POLYMERIZE_QUERY"), false
-	}
-	serve := operations[req.method]
-	if serve == nil {
-		return nil, failure(codeMethod, msgMethod, fmt.Sprintf("method %q is not served; served: %s", req.method, strings.Join(Methods(), ", "))), false
-	}
-	if req.version == "" {
-		return nil, failure(codeParam, msgParam+"version", "the form has no version; send version=1.0"), false
-	}
-	if !strings.EqualFold(req.format, "JSON") {
-		return nil, failure(codeParam, msgParam+"format", fmt.Sprintf("format is %q; signContent must be JSON, send format=JSON", req.format)), false
-	}
-	if req.signContent == "" {
-		return nil, failure(codeParam, msgParam+"signContent", "the form has no signContent; put the business parameters there as a JSON object string"), false
-	}
-	biz, err := parseSignContent(req.signContent)
-	if err != nil {
-		return nil, failure(codeParam, msgParam+"signContent", fmt.Sprintf("signContent is not a JSON object (%v): %s", err, sim.QuoteText(req.signContent))), false
-	}
-	req.biz = biz
-	return serve, reply{}, true
-}
-
-func (p *Provider) unknownPath(c echo.Context) error {
-	return p.write(c, http.StatusNotFound, failure(codeMethod, msgMethod,
-		fmt.Sprintf("%s is not a Huishouqian path paysim serves; every method is posted to %s", c.Request().URL.Path, Path)), p.fallback)
-}
+// acquiring is the one endpoint: it dispatches on the method the envelope named, which
+// Admit has checked is served.
+func (p *Provider) acquiring(req *request) reply { return operations[req.method](p, req) }

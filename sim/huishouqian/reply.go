@@ -9,21 +9,32 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 )
 
-// reply is what an operation answers: a result (success:true), an envelope error
-// (success:false), or stored bytes to replay.
+// reply is what an operation answers: a result (success:true) or an envelope error
+// (success:false).
 type reply struct {
 	result     map[string]string
 	errorCode  string
 	errorMsg   string
 	diagnostic string // X-Paysim-Diagnostic: why the request was refused or missed
 	scenario   string // X-Paysim-Scenario: which scenario the entity runs
-	raw        []byte // a stored signed response, sent again as is
-	remember   func(body []byte)
+	// answer is the created entity's stored answer; retry says this is an identical
+	// retry, answered with the bytes stored there.
+	answer *sim.StoredAnswer
+	retry  bool
+}
+
+// Meta names the code of a refusal or a miss for the log: errorCode, or the result's
+// respCode of a query miss.
+func (r reply) Meta() gateway.Meta {
+	code := r.errorCode
+	if code == "" {
+		code = r.result["respCode"]
+	}
+	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, Code: code, Answer: r.answer, Retry: r.retry}
 }
 
 // failure is the gateway's error envelope, success:false. Both errorCode and errorMsg are
@@ -148,23 +159,6 @@ func (p *Provider) successText(ok bool) string {
 		return `"` + s + `"`
 	}
 	return s
-}
-
-// write signs and sends a reply, signed with the shared secret of signer.
-func (p *Provider) write(c echo.Context, status int, rep reply, signer *Merchant) error {
-	h := c.Response().Header()
-	sim.Annotate(h, rep.diagnostic, rep.scenario)
-	if rep.diagnostic != "" {
-		p.core.Logger().Info("huishouqian request refused or missed", "errorCode", rep.errorCode, "respCode", rep.result["respCode"], "diagnostic", rep.diagnostic)
-	}
-	body := rep.raw
-	if body == nil {
-		body = p.encode(rep, signer.SignKey)
-		if rep.remember != nil {
-			rep.remember(body)
-		}
-	}
-	return c.Blob(status, "application/json;charset=UTF-8", body)
 }
 
 // fingerprint identifies a request's business content for idempotency: every member with

@@ -8,10 +8,9 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/http"
 	"net/url"
 
-	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 )
 
 // request is a decoded Huishouqian form: the seven public fields as received (after form
@@ -26,6 +25,11 @@ type request struct {
 	signContent string
 	sign        string
 	biz         *bizContent
+	// signer is whose shared secret signs the answer: the merchant merchantNo names, or
+	// the test identity while it is unknown.
+	signer *Merchant
+	// scenario is the X-Paysim-Scenario header.
+	scenario string
 }
 
 // decodeError is a request the gateway cannot even read, answered with PARAM_ERROR.
@@ -39,24 +43,13 @@ const (
 	multipartType = "multipart/form-data"
 )
 
-// decode reads transport and form. It never looks inside signContent; that is only trusted
-// once the signature is checked.
-func decode(r *http.Request) (*request, *decodeError) {
-	body, err := sim.ReadBody(r)
-	if err != nil {
-		if sim.IsBodyTooLarge(err) {
-			return nil, &decodeError{what: "请求内容过大", detail: err.Error()}
-		}
-		return nil, &decodeError{what: "请求内容读取失败", detail: err.Error()}
-	}
-	return decodeBody(r.Header.Get("Content-Type"), body)
-}
-
+// decodeBody reads the form. It never looks inside signContent; that is only trusted once
+// the signature is checked.
 func decodeBody(contentType string, body []byte) (*request, *decodeError) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &decodeError{what: "请求内容为空", detail: "the request body is empty; post a form of method, version, format, merchantNo, signType, signContent and sign"}
 	}
-	mt := sim.MediaType(contentType)
+	mt := gateway.MediaType(contentType)
 	if mt == "application/json" || (mt != multipartType && looksLikeJSON(body)) {
 		return nil, &decodeError{what: "请求须为表单格式", detail: fmt.Sprintf("the body is JSON (Content-Type %q); the gateway takes an %s form whose signContent field holds the business JSON", contentType, formType)}
 	}
@@ -90,7 +83,7 @@ func looksLikeJSON(body []byte) bool {
 }
 
 // parseMultipart reads the text fields of a multipart form (what PHP's curl sends for an
-// array of POST fields), in memory: the body is already bounded by sim.MaxBodyBytes.
+// array of POST fields), in memory: the body is already bounded by gateway.MaxBodyBytes.
 func parseMultipart(contentType string, body []byte) (url.Values, error) {
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil || params["boundary"] == "" {

@@ -1,11 +1,11 @@
 package huishouqian
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -93,7 +93,7 @@ func check(b *bizContent, rules []rule) *fieldError {
 			if r.format == jsonObject && raw[0] == '{' {
 				continue // a memo sent as an object rather than a string: take it as it is
 			}
-			return invalid(r.name, "%s must be a string, got %s", r.name, clip(raw, 40))
+			return invalid(r.name, "%s must be a string, got %s", r.name, sim.Clip(string(raw), 40))
 		}
 		v := b.str(r.name)
 		if v == "" {
@@ -125,7 +125,7 @@ func check(b *bizContent, rules []rule) *fieldError {
 		case jsonObject:
 			var obj map[string]json.RawMessage
 			if err := json.Unmarshal([]byte(v), &obj); err != nil || obj == nil {
-				return invalid(r.name, "%s must be a JSON object inside a string, e.g. {\"openid\":\"...\"}, got %s", r.name, clip([]byte(v), 40))
+				return invalid(r.name, "%s must be a JSON object inside a string, e.g. {\"openid\":\"...\"}, got %s", r.name, sim.Clip(strings.TrimSpace(v), 40))
 			}
 		}
 		if len(r.enum) > 0 && !slices.Contains(r.enum, v) {
@@ -184,12 +184,4 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-func clip(b []byte, n int) string {
-	b = bytes.TrimSpace(b)
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "…"
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
 )
 
@@ -49,7 +49,7 @@ func TestBadInput(t *testing.T) {
 		{"body null", "POST", pathQuery, nil, []byte(`null`), 200, "INVALID_PARAMS", "请求体不是合法的JSON对象"},
 		{"body truncated", "POST", pathRefund, nil, []byte(`{"terminal_sn":"1000`), 200, "INVALID_PARAMS", "请求体不是合法的JSON对象"},
 		{"body empty", "POST", pathQuery, nil, nil, 200, "INVALID_PARAMS", "请求体不能为空"},
-		{"body over 1 MiB", "POST", pathQuery, nil, append([]byte(`{"sn":"`), bytes.Repeat([]byte("9"), sim.MaxBodyBytes)...), 200, "INVALID_PARAMS", "请求体过大"},
+		{"body over 1 MiB", "POST", pathQuery, nil, append([]byte(`{"sn":"`), bytes.Repeat([]byte("9"), gateway.MaxBodyBytes)...), 200, "INVALID_PARAMS", "请求体过大"},
 		{"terminal_sn missing", "POST", pathQuery, nil, []byte(`{"sn":"7892260101000001"}`), 200, "INVALID_PARAMS", "terminal_sn不可以为空"},
 		{"terminal_sn a number", "POST", pathQuery, nil, []byte(`{"terminal_sn":100000330000000001,"sn":"1"}`), 200, "INVALID_PARAMS", "terminal_sn必须为字符串"},
 		{"sn and client_sn absent", "POST", pathQuery, nil, query(func(d map[string]any) { delete(d, "sn") }), 200, "INVALID_PARAMS", "sn和client_sn不可以同时为空"},

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/paysim/paysim/sim"
 )
 
@@ -16,27 +14,19 @@ const (
 	opRevoke = "revoke" // manual reversal 撤单: a paid order, the same day, with no refund
 )
 
-func (p *Provider) cancel(c echo.Context, who caller, req *request) reply {
-	return p.reverse(c, who, req, opCancel)
-}
+func (p *Provider) cancel(req *request) reply { return p.reverse(req, opCancel) }
 
-func (p *Provider) revoke(c echo.Context, who caller, req *request) reply {
-	return p.reverse(c, who, req, opRevoke)
-}
+func (p *Provider) revoke(req *request) reply { return p.reverse(req, opRevoke) }
 
 // reverse cancels or revokes an order: cancel stops an order being paid or takes back a
 // paid one, revoke only takes back a paid one. Both are synchronous unless a scenario for
 // closes says otherwise (Shouqianba has no close default).
-func (p *Provider) reverse(c echo.Context, who caller, req *request, op string) reply {
+func (p *Provider) reverse(req *request, op string) reply {
 	if ps := append(check(req, closeRules), locatorProblem(req)...); len(ps) > 0 {
 		return invalidParams(ps)
 	}
 	ctx := refusalContext{op: sim.OpClose}
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err, ctx)
-	}
-	merchant := who.terminal.MerchantSN
+	merchant := req.who.terminal.MerchantSN
 	order, err := p.locate(merchant, req, false)
 	if err != nil {
 		return refusal(err, ctx)
@@ -50,7 +40,7 @@ func (p *Provider) reverse(c echo.Context, who caller, req *request, op string) 
 	case op == opRevoke && !sameDay(order.FinishedAt, now):
 		return bizFailure(codeCancelInvalidState, fmt.Sprintf("revoke only works on the day of payment; order %s was paid %s (use /upay/v2/refund)", order.ProviderID, order.FinishedAt.Format("2006-01-02")))
 	}
-	v, err := p.close(merchant, who, order, op, header)
+	v, err := p.close(merchant, req.who, order, op, req.scenario)
 	if err != nil {
 		if e := (*sim.Error)(nil); errors.As(err, &e) && e.Reason == sim.ReasonRefunded {
 			e.Detail += "; an order with refunds can only be refunded further"
@@ -61,7 +51,7 @@ func (p *Provider) reverse(c echo.Context, who caller, req *request, op string) 
 		p.inflight.closeStarted(order.Key)
 	}
 	rep := outcome(closeResult(v), closeFields(v)).apply(v.Overrides)
-	rep.scenario = v.Scenario
+	rep.scenario, rep.answer = v.Scenario, v.Answer
 	return rep
 }
 

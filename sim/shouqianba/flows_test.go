@@ -321,6 +321,7 @@ func TestRefundProcessingThenSuccess(t *testing.T) {
 			again := e.post(t, pathRefund, refundBody(order.ID, "7", amount))
 			assert.Equal(t, "REFUND_IN_PROGRESS", again.Code())
 			assert.Equal(t, "40", again.Data("settlement_amount"))
+			assert.Equal(t, "refund-processing-then-success", again.Header.Get("X-Paysim-Scenario"), "a retry names the refund's scenario")
 		}
 		assert.Equal(t, before, e.snapshot(t))
 		v, err := e.core.QueryPayment(shouqianba.Name, shouqianba.TestMerchantSN, sim.ByID(order.ID), false)

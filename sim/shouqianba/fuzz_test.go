@@ -6,10 +6,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
-	"github.com/paysim/paysim"
+	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
 	"github.com/paysim/paysim/sim/simtest"
 )
@@ -30,12 +29,14 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)))
-	p, err := New(core, paysim.DefaultKeys())
+	p, err := New(core, simtest.Keys())
 	if err != nil {
 		f.Fatal(err)
 	}
-	e := echo.New()
-	p.Routes(e)
+	e, err := server.New(gateway.New(core, gateway.VerifyStrict), []gateway.Provider{p}, "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if got, want := string(appendString(nil, string(body))), stdString(t, string(body)); got != want {
 			t.Fatalf("appendString(%q) = %s, encoding/json says %s", body, got, want)

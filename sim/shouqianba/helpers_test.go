@@ -13,6 +13,7 @@ import (
 
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/shouqianba"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
 	"github.com/paysim/paysim/sim/simtest"
@@ -29,10 +30,16 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...sim.Option) *env {
 	t.Helper()
+	return newEnvVerify(t, gateway.VerifyStrict, opts...)
+}
+
+// newEnvVerify is newEnv with requests verified in mode.
+func newEnvVerify(t testing.TB, mode gateway.VerifyMode, opts ...sim.Option) *env {
+	t.Helper()
 	core, clock := simtest.NewCore(t, scenarioFiles(t), opts...)
 	p, err := shouqianba.New(core, paysim.DefaultKeys())
 	require.NoError(t, err)
-	srv := simtest.Serve(t, core, p)
+	srv := simtest.Serve(t, core, p, mode)
 	return &env{core: core, clock: clock, provider: p, srv: srv, client: shouqianbatest.NewClient(srv.URL)}
 }
 
@@ -166,13 +173,6 @@ func scenarioFiles(t testing.TB) fs.FS {
 		files[n] = &fstest.MapFile{Data: []byte(text)}
 	}
 	return files
-}
-
-func verifyMode(t testing.TB, mode string) sim.Option {
-	t.Helper()
-	m, err := sim.ParseVerifyMode(mode)
-	require.NoError(t, err)
-	return sim.WithVerifyMode(m)
 }
 
 // withScenario returns a client that asks for a scenario by header.

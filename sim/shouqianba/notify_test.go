@@ -85,7 +85,7 @@ func TestNotificationsForPaidAndRefunded(t *testing.T) {
 	require.Equal(t, "PAID", e.post(t, pathQuery, queryByClientSN(clientSN)).Data("order_status"))
 
 	n := e.waitNotified(t, clientSN, sim.NotifyAcked)
-	assert.Equal(t, "application/json", n.Header.Get("Content-Type"))
+	assert.Equal(t, "application/json", http.Header(n.Header).Get("Content-Type"))
 	orders, problems := rcv.received()
 	require.Empty(t, problems)
 	require.Len(t, orders, 1)

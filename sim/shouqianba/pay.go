@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/paysim/paysim/sim"
 )
 
@@ -30,7 +28,7 @@ type orderKind struct {
 	expires   time.Duration
 }
 
-func (p *Provider) pay(c echo.Context, who caller, req *request) reply {
+func (p *Provider) pay(req *request) reply {
 	if ps := append(check(req, payRules), orderProblems(req)...); len(ps) > 0 {
 		return invalidParams(ps)
 	}
@@ -38,13 +36,13 @@ func (p *Provider) pay(c echo.Context, who caller, req *request) reply {
 	if payway == "" {
 		var ok bool
 		if payway, ok = paywayFromBarcode(req.str("dynamic_id")); !ok {
-			return p.invalidBarcode(who, req)
+			return p.invalidBarcode(req)
 		}
 	}
-	return p.createOrder(c, who, req, orderKind{flow: sim.FlowBarcode, payway: payway, subPayway: subBarcode, expires: payExpiry})
+	return p.createOrder(req, orderKind{flow: sim.FlowBarcode, payway: payway, subPayway: subBarcode, expires: payExpiry})
 }
 
-func (p *Provider) precreate(c echo.Context, who caller, req *request) reply {
+func (p *Provider) precreate(req *request) reply {
 	if ps := append(check(req, precreateRules), orderProblems(req)...); len(ps) > 0 {
 		return invalidParams(ps)
 	}
@@ -52,15 +50,15 @@ func (p *Provider) precreate(c echo.Context, who caller, req *request) reply {
 	if sub == "" {
 		sub = subQRCode
 	}
-	return p.createOrder(c, who, req, orderKind{flow: sim.FlowQRCode, payway: req.str("payway"), subPayway: sub, expires: precreateExpiry})
+	return p.createOrder(req, orderKind{flow: sim.FlowQRCode, payway: req.str("payway"), subPayway: sub, expires: precreateExpiry})
 }
 
 // invalidBarcode answers a payer code no wallet issues (SQ-A6): PAY_FAIL, with the order
 // data the gateway reports for a payment it cancelled at once. No order is kept.
-func (p *Provider) invalidBarcode(who caller, req *request) reply {
+func (p *Provider) invalidBarcode(req *request) reply {
 	now := p.core.Now()
 	d := orderData{}
-	d.set("terminal_sn", who.sn)
+	d.set("terminal_sn", req.who.sn)
 	d.set("sn", p.orderSN(now))
 	d.set("client_sn", req.str("client_sn"))
 	d.set("total_amount", req.amount("total_amount").Fen())
@@ -75,15 +73,11 @@ func (p *Provider) invalidBarcode(who caller, req *request) reply {
 	return rep
 }
 
-func (p *Provider) createOrder(c echo.Context, who caller, req *request, k orderKind) reply {
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err, refusalContext{op: sim.OpPayment})
-	}
+func (p *Provider) createOrder(req *request, k orderKind) reply {
 	now := p.core.Now()
 	sn := p.orderSN(now)
 	fields := map[string]string{
-		fTerminalSN: who.sn, fPayway: k.payway, fSubPayway: k.subPayway,
+		fTerminalSN: req.who.sn, fPayway: k.payway, fSubPayway: k.subPayway,
 		fSubject: sim.ScrubText(req.str("subject")), fDescription: sim.ScrubText(req.str("description")),
 		fOperator: sim.ScrubText(req.str("operator")), fReflect: sim.ScrubText(req.text("reflect")),
 		fNotifyURL: req.str("notify_url"), fTradeNo: p.tradeNo(now, k.payway),
@@ -99,16 +93,17 @@ func (p *Provider) createOrder(c echo.Context, who caller, req *request, k order
 			fields[fQRCode] = p.qrCode(k.payway)
 		}
 	}
-	key := sim.Key{Provider: Name, Merchant: who.terminal.MerchantSN, ID: req.str("client_sn")}
+	key := sim.Key{Provider: Name, Merchant: req.who.terminal.MerchantSN, ID: req.str("client_sn")}
 	v, err := p.core.CreatePayment(sim.PaymentRequest{
 		Key: key, ProviderID: sn, Aliases: map[string]string{aliasSN: sn, aliasTradeNo: fields[fTradeNo]},
 		Amount: req.amount("total_amount"), Flow: k.flow, Fields: fields,
-		Fingerprint: payFingerprint, Scenario: header, ExpiresAfter: k.expires,
+		Fingerprint: payFingerprint, Scenario: req.scenario, ExpiresAfter: k.expires,
 	})
 	if err != nil {
 		return refusal(err, refusalContext{op: sim.OpPayment})
 	}
 	if v.Replayed {
+		// Any pay or precreate naming an existing client_sn is refused, identical or not.
 		return bizFailure(codeClientSNConflict, fmt.Sprintf("client_sn %s already names order %s of merchant %s; every pay and precreate needs a new client_sn (to learn how an order ended, query it)",
 			v.ID, v.ProviderID, v.Merchant))
 	}
@@ -119,7 +114,7 @@ func (p *Provider) createOrder(c echo.Context, who caller, req *request, k order
 		rep = precreateAnswer(v)
 	}
 	rep = rep.apply(v.Overrides)
-	rep.scenario = v.Scenario
+	rep.scenario, rep.answer = v.Scenario, v.Answer
 	return rep
 }
 

@@ -3,19 +3,17 @@ package shouqianba
 import (
 	"fmt"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/paysim/paysim/sim"
 )
 
 // query is the one status query for everything: the order, one refund of it
 // (refund_request_no), or the refund or cancel still in flight on it. Queries are never
 // checked for duplicates.
-func (p *Provider) query(_ echo.Context, who caller, req *request) reply {
+func (p *Provider) query(req *request) reply {
 	if ps := append(check(req, queryRules), locatorProblem(req)...); len(ps) > 0 {
 		return invalidParams(ps)
 	}
-	merchant := who.terminal.MerchantSN
+	merchant := req.who.terminal.MerchantSN
 	if no := req.str("refund_request_no"); no != "" {
 		return p.queryRefund(merchant, req, no)
 	}

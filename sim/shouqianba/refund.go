@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/paysim/paysim/sim"
 )
 
@@ -16,15 +14,11 @@ const refundFingerprint = "refund"
 // refund books a full or partial refund. refund_request_no is unique per order: the
 // ledger key is the order's sn and the serial, plus an attempt number once an earlier
 // attempt under the same serial has failed.
-func (p *Provider) refund(c echo.Context, who caller, req *request) reply {
+func (p *Provider) refund(req *request) reply {
 	if ps := append(check(req, refundRules), locatorProblem(req)...); len(ps) > 0 {
 		return invalidParams(ps)
 	}
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err, refusalContext{op: sim.OpRefund})
-	}
-	merchant := who.terminal.MerchantSN
+	merchant := req.who.terminal.MerchantSN
 	order, err := p.locate(merchant, req, false)
 	if err != nil {
 		return refusal(err, refusalContext{op: sim.OpRefund})
@@ -32,14 +26,14 @@ func (p *Provider) refund(c echo.Context, who caller, req *request) reply {
 	ctx := refusalContext{op: sim.OpRefund, fullyRefunded: order.Status == sim.StatusSuccess && order.Refunded >= order.Amount}
 	no, amount := req.str("refund_request_no"), req.amount("refund_amount")
 	alias := refundAlias(order.ProviderID, no)
-	fields := map[string]string{fTerminalSN: who.sn, fRefundRequestNo: no, fOperator: sim.ScrubText(req.str("operator")),
+	fields := map[string]string{fTerminalSN: req.who.sn, fRefundRequestNo: no, fOperator: sim.ScrubText(req.str("operator")),
 		fClientTSN: req.str("client_tsn")}
 	for attempt := 1; ; attempt++ {
 		key := sim.Key{Provider: Name, Merchant: merchant, ID: attemptID(alias, attempt)}
 		v, err := p.core.CreateRefund(sim.RefundRequest{
 			Key: key, Payment: sim.ByAlias(aliasSN, order.ProviderID), ProviderID: key.ID,
 			Aliases: map[string]string{aliasRefund: alias}, Amount: amount, Fields: fields,
-			Fingerprint: refundFingerprint, Scenario: header,
+			Fingerprint: refundFingerprint, Scenario: req.scenario,
 		})
 		if err != nil {
 			return refusal(err, ctx)
@@ -47,7 +41,7 @@ func (p *Provider) refund(c echo.Context, who caller, req *request) reply {
 		if !v.Replayed {
 			p.inflight.refundStarted(order.Key, alias)
 			rep := refundAnswer(v)
-			rep.scenario = v.Scenario
+			rep.scenario, rep.answer = v.Scenario, v.Answer
 			return rep
 		}
 		switch v.Status {
@@ -57,7 +51,9 @@ func (p *Provider) refund(c echo.Context, who caller, req *request) reply {
 			return bizFailure(codeRefundNoop, fmt.Sprintf("refund_request_no %s of order %s already refunded %s fen; a further partial refund needs a new refund_request_no (SQ-A5)",
 				no, order.ProviderID, v.Amount.Fen()))
 		}
+		// A refund still being decided is reported as it stands now.
 		rep := refundAnswer(v)
+		rep.scenario = v.Scenario
 		if v.Amount != amount {
 			rep.diagnostic = fmt.Sprintf("refund_request_no %s of order %s is a refund of %s fen still being decided; this request asked for %s fen and was not booked: it reports that refund (SQ-A5)",
 				no, order.ProviderID, v.Amount.Fen(), amount.Fen())

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 )
 
 // reply is everything an answer can be. Shouqianba has two error levels: the gateway's
@@ -19,7 +20,32 @@ type reply struct {
 	errorMessage string
 	biz          *biz
 	diagnostic   string // X-Paysim-Diagnostic: why the request was refused
-	scenario     string // X-Paysim-Scenario: which scenario the new entity got
+	scenario     string // X-Paysim-Scenario: which scenario the entity answered about runs
+	// answer is the stored answer of the entity a create made; the pipeline keeps the
+	// bytes sent there. Shouqianba answers a retry from the entity as it stands now
+	// (CLIENT_SN_CONFLICT for a pay, the refund's current state for a refund), never
+	// with the first bytes, so no reply is ever marked as a retry.
+	answer *sim.StoredAnswer
+}
+
+func (r reply) Meta() gateway.Meta {
+	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, Code: r.code(), Answer: r.answer}
+}
+
+// code is the result code the log line of a refusal names: the error code at whichever
+// level there is one, else the result code.
+func (r reply) code() string {
+	switch {
+	case r.biz == nil && r.errorCode != "":
+		return r.errorCode
+	case r.biz == nil:
+		return r.resultCode
+	case r.biz.errorCode != "":
+		return r.biz.errorCode
+	case r.biz.resultCode != "":
+		return r.biz.resultCode
+	}
+	return r.resultCode
 }
 
 // biz is biz_response.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/paysim/paysim/sim"
 )
 
 // jsonKind is what a request member holds, for type checks.
@@ -31,14 +33,27 @@ func (k jsonKind) String() string {
 	return "boolean"
 }
 
-// request is a decoded Shouqianba request body: one flat JSON object. Only the raw bytes
-// are signed, so nothing here matters until the signature has been checked.
+// request is a Shouqianba request: the raw body with its Authorization header, and the
+// body decoded as one flat JSON object. Only the raw bytes are signed, so nothing decoded
+// matters until the signature has been checked.
 type request struct {
 	// values holds string members; "" and null count as absent (protocols 1.5).
 	values map[string]string
 	// raw holds every non-null member as received, with its kind.
 	raw   map[string]json.RawMessage
 	kinds map[string]jsonKind
+
+	// derr says why the body is not a request; it is refused once the signature is
+	// checked, and the members above are then empty.
+	derr *decodeError
+	// cred says whose key signs the route; body and authorization are what is verified.
+	cred          credential
+	body          []byte
+	authorization string
+	// who is the signer (or, served unverified, the identity assumed in its place).
+	who caller
+	// scenario is the X-Paysim-Scenario header.
+	scenario string
 }
 
 // str returns a string member, "" when absent, empty or not a string.
@@ -68,7 +83,7 @@ func decodeBody(body []byte) (*request, *decodeError) {
 		if err != nil {
 			why = err.Error()
 		}
-		return nil, &decodeError{message: "请求体不是合法的JSON对象", detail: fmt.Sprintf("the body is not a JSON object (%s): %s", why, clip(body, 60))}
+		return nil, &decodeError{message: "请求体不是合法的JSON对象", detail: fmt.Sprintf("the body is not a JSON object (%s): %s", why, sim.Clip(string(body), 60))}
 	}
 	n := len(members)
 	req := &request{values: make(map[string]string, n), raw: make(map[string]json.RawMessage, n), kinds: make(map[string]jsonKind, n)}
@@ -95,11 +110,4 @@ func decodeBody(body []byte) (*request, *decodeError) {
 		req.raw[name] = raw
 	}
 	return req, nil
-}
-
-func clip(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "…"
 }

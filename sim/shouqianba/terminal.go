@@ -1,12 +1,8 @@
 package shouqianba
 
-import (
-	"github.com/labstack/echo/v4"
-)
-
 // activate issues a new terminal under the test merchant. Any non-empty activation code
 // is accepted (SQ-A4): paysim has no code list.
-func (p *Provider) activate(_ echo.Context, _ caller, req *request) reply {
+func (p *Provider) activate(req *request) reply {
 	if ps := append(check(req, activateRules), activationProblems(req)...); len(ps) > 0 {
 		return invalidParams(ps)
 	}
@@ -23,13 +19,13 @@ func (p *Provider) activate(_ echo.Context, _ caller, req *request) reply {
 
 // checkin rotates the terminal's key; the key it replaces stays valid until the next
 // checkin (SQ-A4).
-func (p *Provider) checkin(_ echo.Context, who caller, req *request) reply {
+func (p *Provider) checkin(req *request) reply {
 	if ps := check(req, checkinRules); len(ps) > 0 {
 		return invalidParams(ps)
 	}
-	t, ok := p.terminals.rotate(who.sn, p.terminalKey(), req.str("device_id"))
+	t, ok := p.terminals.rotate(req.who.sn, p.terminalKey(), req.str("device_id"))
 	if !ok {
-		return gatewayError(errInvalidTerminal, msgInvalidTerminal, "terminal "+who.sn+" is not registered, so it has no key to rotate (--verify let it through)")
+		return gatewayError(errInvalidTerminal, msgInvalidTerminal, "terminal "+req.who.sn+" is not registered, so it has no key to rotate (it was served unverified because the verify mode is not strict)")
 	}
 	return terminalAnswer(t)
 }

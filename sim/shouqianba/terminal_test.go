@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/shouqianba"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
 )
@@ -95,13 +96,15 @@ func TestActivationRefusals(t *testing.T) {
 	assert.Equal(t, before, e.snapshot(t))
 }
 
-// --verify off serves an unknown terminal as one of the test merchant.
+// Verify mode off serves an unknown terminal as one of the test merchant.
 func TestVerifyOffServesUnknownTerminals(t *testing.T) {
-	e := newEnv(t, verifyMode(t, "off"))
+	e := newEnvVerify(t, gateway.VerifyOff)
 	stranger := e.client.WithTerminal("100000330000000777", "whatever")
 	resp := postAs(t, stranger, pathPay, payBody(id("off"), "100"))
 	assert.Equal(t, "PAY_SUCCESS", resp.Code())
 	assert.Equal(t, "100000330000000777", resp.Data("terminal_sn"))
-	assert.Equal(t, "INVALID_TERMINAL", postAs(t, stranger, pathCheckin, map[string]any{"device_id": "d"}).ErrorCode,
-		"there is no key to rotate")
+	ck := postAs(t, stranger, pathCheckin, map[string]any{"device_id": "d"})
+	assert.Equal(t, "INVALID_TERMINAL", ck.ErrorCode, "there is no key to rotate")
+	assert.Contains(t, ck.Header.Get("X-Paysim-Diagnostic"), "served unverified because the verify mode is not strict")
+	assert.NotContains(t, ck.Header.Get("X-Paysim-Diagnostic"), "--verify", "the provider knows no flags")
 }

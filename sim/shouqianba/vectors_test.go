@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
 	"github.com/paysim/paysim/sim/simtest"
 )
@@ -108,7 +109,7 @@ func TestTamperedVectorsRefused(t *testing.T) {
 	}
 }
 
-// With --verify log or off the tampered vectors are served, and then SQ-A3 refuses them:
+// In verify mode log or off the tampered vectors are served, and then SQ-A3 refuses them:
 // the body names another terminal than the signer.
 func TestVerifyModesStillCheckTheBodyTerminal(t *testing.T) {
 	var v vector
@@ -118,9 +119,9 @@ func TestVerifyModesStillCheckTheBodyTerminal(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, v.Body)
-	for _, mode := range []string{"log", "off"} {
-		t.Run(mode, func(t *testing.T) {
-			e := newEnv(t, verifyMode(t, mode))
+	for _, mode := range []gateway.VerifyMode{gateway.VerifyLog, gateway.VerifyOff} {
+		t.Run(string(mode), func(t *testing.T) {
+			e := newEnvVerify(t, mode)
 			resp := e.replay(t, v)
 			assert.Equal(t, "INVALID_TERMINAL", resp.ErrorCode)
 			assert.Contains(t, resp.Header.Get("X-Paysim-Diagnostic"), "signed by terminal 100000330000000001")

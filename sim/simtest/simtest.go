@@ -21,6 +21,8 @@ import (
 
 	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
+	"github.com/paysim/paysim/sim/outbound"
 )
 
 // Vector is one request captured from a real client (testdata/vectors/README.md).
@@ -39,6 +41,13 @@ func moduleRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
+
+// Keys is the repository's keys/ folder, the tree paysim embeds. Tests inside a
+// provider package use it: they cannot import the root package, which imports them.
+func Keys() fs.FS { return os.DirFS(filepath.Join(moduleRoot(), "keys")) }
+
+// Scenarios is the repository's scenarios/ folder, the set paysim embeds.
+func Scenarios() fs.FS { return os.DirFS(filepath.Join(moduleRoot(), "scenarios")) }
 
 // vectorDir is testdata/vectors at the module root.
 func vectorDir() string { return filepath.Join(moduleRoot(), "testdata", "vectors") }
@@ -218,7 +227,8 @@ func Deterministic(t *testing.T, script func(seed int64) []string) {
 var Providers = []string{"huifu", "huishouqian", "shouqianba", "umpay"}
 
 // NewCore builds a simulator on a virtual clock standing at sim.DefaultVirtualStart,
-// with the scenarios in fsys (paysim.DefaultScenarios() for the shipped set).
+// with the scenarios in fsys (paysim.DefaultScenarios() for the shipped set), sending
+// notifications to loopback receivers only.
 func NewCore(t testing.TB, scenarios fs.FS, opts ...sim.Option) (*sim.Simulator, *sim.VirtualClock) {
 	t.Helper()
 	set, err := sim.LoadScenarios(scenarios, ".", Providers)
@@ -226,14 +236,19 @@ func NewCore(t testing.TB, scenarios fs.FS, opts ...sim.Option) (*sim.Simulator,
 		t.Fatal(err)
 	}
 	clock := sim.NewVirtualClock(sim.DefaultVirtualStart)
-	return sim.New(append([]sim.Option{sim.WithClock(clock), sim.WithScenarios(set, nil)}, opts...)...), clock
+	base := []sim.Option{sim.WithClock(clock), sim.WithScenarios(set, nil), sim.WithSender(outbound.New())}
+	return sim.New(append(base, opts...)...), clock
 }
 
 // Serve puts core and p behind a real listening server, with the control plane, for the
-// test's lifetime.
-func Serve(t testing.TB, core *sim.Simulator, p sim.Provider) *httptest.Server {
+// test's lifetime, verifying requests in mode (strict when empty).
+func Serve(t testing.TB, core *sim.Simulator, p gateway.Provider, mode gateway.VerifyMode) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(server.New(core, []sim.Provider{p}, "test"))
+	h, err := server.New(gateway.New(core, mode), []gateway.Provider{p}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim"
-	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/umpay/umpaytest"
 )
 
@@ -43,7 +43,7 @@ func TestBadInput(t *testing.T) {
 		{"JSON array", "POST", pathMicropay, "application/json", []byte(`[1,2]`), 200, "10", "报文格式错误:报文不是合法的JSON对象"},
 		{"form content type", "POST", pathMicropay, "application/x-www-form-urlencoded", []byte(`a=b`), 200, "10", "报文格式错误:Content-Type必须为application/json"},
 		{"no content type", "POST", pathMicropay, "", []byte(`{}`), 200, "10", "报文格式错误:Content-Type必须为application/json"},
-		{"body over 1 MiB", "POST", pathMicropay, "application/json", append([]byte(`{"acqSpId":"`), bytes.Repeat([]byte("x"), sim.MaxBodyBytes)...), 200, "10", "报文格式错误:报文长度超过限制"},
+		{"body over 1 MiB", "POST", pathMicropay, "application/json", append([]byte(`{"acqSpId":"`), bytes.Repeat([]byte("x"), gateway.MaxBodyBytes)...), 200, "10", "报文格式错误:报文长度超过限制"},
 		{"no acqSpId", "POST", pathMicropay, "application/json", []byte(`{"acqMerId":"42516662","signature":"AA=="}`), 200, "13", "要素缺失:acqSpId"},
 		{"acqSpId a number", "POST", pathMicropay, "application/json", []byte(`{"acqSpId":1,"signature":"AA=="}`), 200, "10", "报文格式错误:acqSpId必须为字符串"},
 		{"nested object", "POST", pathMicropay, "application/json", []byte(`{` + sp + `,"goodsInfo":{"a":1},"signature":"AA=="}`), 200, "10", "报文格式错误:goodsInfo不能为对象或数组"},
@@ -72,6 +72,10 @@ func TestBadInput(t *testing.T) {
 		{"authCode not digits", "POST", pathMicropay, "application/json", signed(func(d map[string]any) { d["authCode"] = "abc" }), 200, "10", "报文格式错误:authCode必须为数字"},
 		{"unknown path", "POST", "/pay/preorder", "application/json", []byte(`{}`), 404, "10", "接口不存在"},
 		{"unknown path under the base", "POST", "/entry-provider-plat-client/nope", "application/json", []byte(`{}`), 404, "10", "接口不存在"},
+		{"unknown name under the base's pay/", "POST", "/entry-provider-plat-client/pay/preorder", "application/json", []byte(`{}`), 404, "10", "接口不存在"},
+		{"a route name below another path", "POST", "/pay/x/queryOrder", "application/json", []byte(`{}`), 404, "10", "接口不存在"},
+		{"pay/ itself", "POST", "/pay/", "application/json", []byte(`{}`), 404, "10", "接口不存在"},
+		{"wrong method on a case-insensitive name", "GET", "/pay/QUERYORDER", "", nil, 405, "10", "请求方式必须为POST"},
 		{"wrong method", "GET", pathMicropay, "", nil, 405, "10", "请求方式必须为POST"},
 	}
 	for _, tt := range tests {
@@ -128,16 +132,16 @@ func TestVerifyModes(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, v.Body)
-	for _, mode := range []sim.VerifyMode{sim.VerifyLog, sim.VerifyOff} {
+	for _, mode := range []gateway.VerifyMode{gateway.VerifyLog, gateway.VerifyOff} {
 		t.Run(string(mode), func(t *testing.T) {
-			e := newEnv(t, sim.WithVerifyMode(mode))
+			e := newEnvVerify(t, mode)
 			resp := e.replay(t, v)
 			assert.NotEqual(t, "11", resp.Code(), "served despite the bad signature")
 			assert.Equal(t, "31", resp.Code(), "the tampered acqMerId is then checked like any other")
 		})
 	}
 	t.Run("off accepts no signature at all", func(t *testing.T) {
-		e := newEnv(t, sim.WithVerifyMode(sim.VerifyOff))
+		e := newEnvVerify(t, gateway.VerifyOff)
 		pay := e.seedPaid(t, id("PAY"), 100, "qrpay")
 		body, err := json.Marshal(queryData(pay.ID))
 		require.NoError(t, err)

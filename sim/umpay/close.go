@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/paysim/paysim/sim"
 )
 
@@ -23,13 +21,9 @@ func closeKey(merchant, kind, orderNo string) sim.Key {
 
 // closeOrder closes an order the payer has not paid (in progress or failed). A paid order
 // gets 35; an order that is already closed gets 00 (UM-A6).
-func (p *Provider) closeOrder(c echo.Context, req *request) reply {
+func (p *Provider) closeOrder(req *request) reply {
 	if fe := check(req, closeRules); fe != nil {
 		return fieldReply(fe)
-	}
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err, codeIneligible)
 	}
 	merchant, orderNo := req.str("acqMerId"), req.str("orderNo")
 	pay, err := p.original(merchant, orderNo)
@@ -45,7 +39,7 @@ func (p *Provider) closeOrder(c echo.Context, req *request) reply {
 		return reply{fields: done}
 	}
 	v, err := p.core.CreateClose(sim.CloseRequest{Key: closeKey(merchant, "close", orderNo), Payment: sim.ByID(orderNo),
-		Scenario: header, Fields: map[string]string{fOrderTime: req.str("orderTime")}})
+		Scenario: req.scenario, Fields: map[string]string{fOrderTime: req.str("orderTime")}})
 	if err != nil {
 		var e *sim.Error
 		if errors.As(err, &e) && e.Kind == sim.ErrInvalidState && e.Scenario == "" {
@@ -63,13 +57,9 @@ func (p *Provider) closeOrder(c echo.Context, req *request) reply {
 
 // cancelOrder revokes a same-day WeChat or Alipay barcode payment, paid or not (撤销).
 // Anything else gets 35.
-func (p *Provider) cancelOrder(c echo.Context, req *request) reply {
+func (p *Provider) cancelOrder(req *request) reply {
 	if fe := check(req, closeRules); fe != nil {
 		return fieldReply(fe)
-	}
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err, codeIneligible)
 	}
 	merchant, orderNo := req.str("acqMerId"), req.str("orderNo")
 	pay, err := p.original(merchant, orderNo)
@@ -80,7 +70,7 @@ func (p *Provider) cancelOrder(c echo.Context, req *request) reply {
 		return failure(codeIneligible, msgIneligible, why)
 	}
 	v, err := p.core.CreateClose(sim.CloseRequest{Key: closeKey(merchant, "cancel", orderNo), Payment: sim.ByID(orderNo),
-		Scenario: header, Reverse: true, Fields: map[string]string{fOrderTime: req.str("orderTime")}})
+		Scenario: req.scenario, Reverse: true, Fields: map[string]string{fOrderTime: req.str("orderTime")}})
 	if err != nil {
 		return refusal(err, codeIneligible)
 	}
@@ -102,8 +92,12 @@ func cancelRefusal(pay sim.PaymentView, now time.Time) string {
 	return ""
 }
 
-// closeReply answers a close or cancel by the status it has now.
+// closeReply answers a close or cancel by the status it has now. A repeated request is
+// answered the same way, never with the stored bytes of the first answer: a close that
+// was still undecided then may have succeeded since.
 func (p *Provider) closeReply(v sim.CloseView, out map[string]string) reply {
 	out["respCode"], out["respMsg"] = closeCode(v.Status)
-	return p.finish(out, v.EntityView)
+	r := finish(out, v.EntityView)
+	r.answer, r.retry = nil, false
+	return r
 }

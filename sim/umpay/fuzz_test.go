@@ -6,10 +6,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
-	"github.com/paysim/paysim"
+	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/simtest"
 	"github.com/paysim/paysim/sim/umpay/umpaytest"
 )
@@ -28,14 +27,16 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"acqSpId":"Y000000001","acqSpId":2}`, "{\"acqSpId\":\"\u2028\",\"\xff\":1}"} {
 		f.Add([]byte(s))
 	}
-	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)), sim.WithVerifyMode(sim.VerifyOff))
-	p, err := New(core, paysim.DefaultKeys())
+	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)))
+	p, err := New(core, simtest.Keys())
 	if err != nil {
 		f.Fatal(err)
 	}
-	e := echo.New()
-	p.Routes(e)
-	platform, err := umpaytest.LoadCertificate(paysim.DefaultKeys(), "umpay/platform_cert.der")
+	e, err := server.New(gateway.New(core, gateway.VerifyOff), []gateway.Provider{p}, "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	platform, err := umpaytest.LoadCertificate(simtest.Keys(), "umpay/platform_cert.der")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/simtest"
 	"github.com/paysim/paysim/sim/umpay"
 	"github.com/paysim/paysim/sim/umpay/umpaytest"
@@ -26,11 +27,17 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...sim.Option) *env {
 	t.Helper()
+	return newEnvVerify(t, gateway.VerifyStrict, opts...)
+}
+
+// newEnvVerify is newEnv with requests verified in mode.
+func newEnvVerify(t testing.TB, mode gateway.VerifyMode, opts ...sim.Option) *env {
+	t.Helper()
 	// The shipped scenarios, unchanged, plus header-only test scenarios (scenarios_test.go).
 	core, clock := simtest.NewCore(t, scenarioFS(t), opts...)
 	um, err := umpay.New(core, paysim.DefaultKeys())
 	require.NoError(t, err)
-	srv := simtest.Serve(t, core, um)
+	srv := simtest.Serve(t, core, um, mode)
 	client, err := umpaytest.NewClient(srv.URL, paysim.DefaultKeys())
 	require.NoError(t, err)
 	return &env{core: core, clock: clock, srv: srv, client: client, um: um}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -75,7 +76,7 @@ func (p *Provider) notify(ev sim.Event) {
 // spOf names the service provider a merchant belongs to.
 func (p *Provider) spOf(merchant string) string {
 	for _, sp := range p.providers {
-		if contains(sp.Merchants, merchant) {
+		if slices.Contains(sp.Merchants, merchant) {
 			return sp.SpID
 		}
 	}

@@ -2,10 +2,9 @@ package umpay
 
 import (
 	"maps"
+	"slices"
 	"strconv"
 	"time"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/paysim/paysim/sim"
 )
@@ -72,21 +71,21 @@ var (
 	)
 )
 
-func (p *Provider) micropay(c echo.Context, req *request) reply {
+func (p *Provider) micropay(req *request) reply {
 	if fe := check(req, micropayRules); fe != nil {
 		return fieldReply(fe)
 	}
-	return p.createPayment(c, req, apiMicropay, sim.FlowBarcode, 0)
+	return p.createPayment(req, apiMicropay, sim.FlowBarcode, 0)
 }
 
-func (p *Provider) qrpay(c echo.Context, req *request) reply {
+func (p *Provider) qrpay(req *request) reply {
 	if fe := check(req, qrpayRules); fe != nil {
 		return fieldReply(fe)
 	}
-	return p.createPayment(c, req, apiQRPay, sim.FlowQRCode, validTime(req))
+	return p.createPayment(req, apiQRPay, sim.FlowQRCode, validTime(req))
 }
 
-func (p *Provider) unifiedOrder(c echo.Context, req *request) reply {
+func (p *Provider) unifiedOrder(req *request) reply {
 	if fe := check(req, unifiedRules); fe != nil {
 		return fieldReply(fe)
 	}
@@ -96,7 +95,7 @@ func (p *Provider) unifiedOrder(c echo.Context, req *request) reply {
 			return fieldReply(fe)
 		}
 	}
-	return p.createPayment(c, req, apiUnified, sim.FlowQRCode, validTime(req))
+	return p.createPayment(req, apiUnified, sim.FlowQRCode, validTime(req))
 }
 
 // validTime reads paymentValidTime (seconds). The docs clamp values under 300 or over
@@ -114,11 +113,7 @@ func validTime(req *request) time.Duration {
 	return time.Duration(secs) * time.Second
 }
 
-func (p *Provider) createPayment(c echo.Context, req *request, api string, flow sim.Flow, expires time.Duration) reply {
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err, codeIneligible)
-	}
+func (p *Provider) createPayment(req *request, api string, flow sim.Flow, expires time.Duration) reply {
 	now := p.core.Now()
 	txn := p.transactionID(now)
 	orderType := req.str("orderType")
@@ -143,13 +138,14 @@ func (p *Provider) createPayment(c echo.Context, req *request, api string, flow 
 	v, err := p.core.CreatePayment(sim.PaymentRequest{
 		Key: key, ProviderID: txn, Aliases: map[string]string{aliasTxn: txn},
 		Amount: amountOf(req, "txnAmt"), Flow: flow, Fields: fields,
-		Fingerprint: fingerprint(req), Scenario: header, ExpiresAfter: expires,
+		Fingerprint: fingerprint(req), Scenario: req.scenario, ExpiresAfter: expires,
 	})
 	if err != nil {
 		return refusal(err, codeIneligible)
 	}
 	if v.Replayed {
-		// UM-A4: an orderNo is used once, even by an identical retry of a payment.
+		// UM-A4: an orderNo is used once, even by an identical retry of a payment: the
+		// retry is refused, not answered with the stored bytes.
 		return failure(codeDuplicate, msgDuplicate, "orderNo "+v.ID+" of merchant "+v.Merchant+" was already used for payment "+v.ProviderID+"; query it with pay/queryOrder")
 	}
 	out := map[string]string{
@@ -165,7 +161,7 @@ func (p *Provider) createPayment(c echo.Context, req *request, api string, flow 
 	case api == apiUnified && !v.Status.Final():
 		maps.Copy(out, extra)
 	}
-	return p.finish(out, v.EntityView)
+	return finish(out, v.EntityView)
 }
 
 // paidFields are what a paid order carries: the payment serial, the wallet's number and
@@ -177,10 +173,12 @@ func paidFields(v sim.PaymentView) map[string]string {
 	}
 }
 
-// finish applies the scenario state's overrides and names the scenario.
-func (p *Provider) finish(out map[string]string, v sim.EntityView) reply {
+// finish applies the scenario state's overrides and names the scenario. The answer to a
+// create carries the entity's stored answer: the pipeline keeps the signed bytes there,
+// and sends them again to an identical retry.
+func finish(out map[string]string, v sim.EntityView) reply {
 	maps.Copy(out, v.Overrides)
-	return reply{fields: out, scenario: v.Scenario}
+	return reply{fields: out, scenario: v.Scenario, answer: v.Answer, retry: v.Replayed}
 }
 
 // PrepareSeed mints what a paid order created through qrpay would carry. Fields may ask
@@ -191,7 +189,7 @@ func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
 	txn := p.transactionID(now)
 	f := map[string]string{fAPI: apiQRPay, fOrderType: "wechat", fOrderTime: now.Format(dateTimeLayout)}
 	maps.Copy(f, req.Fields)
-	if !contains([]string{apiMicropay, apiQRPay, apiUnified}, f[fAPI]) {
+	if !slices.Contains([]string{apiMicropay, apiQRPay, apiUnified}, f[fAPI]) {
 		f[fAPI] = apiQRPay
 	}
 	f[fPaySeq], f[fDepBankSeq] = p.paySeq(), p.depBankSeq(now, f[fOrderType])

@@ -9,12 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"runtime/debug"
 	"strings"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/rsakey"
 )
 
@@ -70,7 +68,7 @@ func (p *Provider) AddServiceProvider(sp *ServiceProvider) { p.providers[sp.SpID
 func (p *Provider) Name() string { return Name }
 
 // endpoint is one business operation behind a route.
-type endpoint func(p *Provider, c echo.Context, req *request) reply
+type endpoint func(p *Provider, req *request) reply
 
 // routes maps each pay/<name> to its operation (protocols 5.4).
 var routes = []struct {
@@ -102,109 +100,43 @@ func Paths() []string {
 	return out
 }
 
-// Routes mounts every route under both prefixes, plus catch-alls that match route names
-// case-insensitively (UM-A9) and answer anything else in Umpay's signed shape.
-func (p *Provider) Routes(e *echo.Echo) {
-	byLower := map[string]echo.HandlerFunc{}
+// Mount builds every route under both prefixes on the pipeline, plus a catch-all that
+// matches route names under pay/ case-insensitively (UM-A9) and answers anything else
+// under Umpay's prefixes in Umpay's signed shape.
+func (p *Provider) Mount(g *gateway.Gateway) gateway.Mounts {
+	proto := protocol{p}
+	m := gateway.Mounts{Prefixes: []string{"/pay/", BasePath + "/"}}
+	byLower := map[string]http.Handler{}
 	for _, r := range routes {
-		h := p.handler(r.serve)
+		serve := r.serve
+		h := gateway.Handle(g, proto, func(req *request) reply { return serve(p, req) })
 		byLower[strings.ToLower(r.name)] = h
-		for _, m := range mounts {
-			e.Any(m+"/pay/"+r.name, h)
+		paths := make([]string, len(mounts))
+		for i, base := range mounts {
+			paths[i] = base + "/pay/" + r.name
 		}
+		m.Routes = append(m.Routes, gateway.Route{Paths: paths, Handler: h})
 	}
-	fallback := func(c echo.Context) error {
-		name := strings.Trim(c.Param("*"), "/")
-		if h, ok := byLower[strings.ToLower(name)]; ok {
-			return h(c)
+	unknown := gateway.Refuse(g, proto, gateway.RefuseUnknownPath, func(r *http.Request) string {
+		return fmt.Sprintf("%s is not an Umpay path paysim serves; served: %s", r.URL.Path, strings.Join(Paths(), ", "))
+	})
+	m.Fallback = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := byLower[strings.ToLower(routeName(r.URL.Path))]; h != nil {
+			h.ServeHTTP(w, r)
+			return
 		}
-		return p.unknownPath(c)
-	}
-	for _, m := range mounts {
-		e.Any(m+"/pay/*", fallback)
-	}
-	e.Any(BasePath+"/*", p.unknownPath)
+		unknown.ServeHTTP(w, r)
+	})
+	return m
 }
 
-// handler runs the pipeline every request goes through: transport and envelope, signing
-// identity, signature, merchant, then the endpoint's own validation and business.
-func (p *Provider) handler(serve endpoint) echo.HandlerFunc {
-	return func(c echo.Context) (err error) {
-		defer func() {
-			if v := recover(); v != nil {
-				p.core.Logger().Error("umpay handler panicked", "path", c.Request().URL.Path, "panic", v, "stack", string(debug.Stack()))
-				err = p.write(c, http.StatusOK, failure(codeSystem, msgSystem, fmt.Sprintf("internal error: %v", v)))
-			}
-		}()
-		if c.Request().Method != http.MethodPost {
-			c.Response().Header().Set("Allow", http.MethodPost)
-			return p.write(c, http.StatusMethodNotAllowed, failure(codeFormat, msgMethod,
-				fmt.Sprintf("%s %s: Umpay serves POST only", c.Request().Method, c.Request().URL.Path)))
-		}
-		req, derr := decode(c.Request())
-		if derr != nil {
-			return p.write(c, http.StatusOK, failure(derr.code, derr.msg, derr.detail))
-		}
-		if rep, ok := p.authenticate(req); !ok {
-			return p.write(c, http.StatusOK, rep)
-		}
-		return p.write(c, http.StatusOK, serve(p, c, req))
-	}
-}
-
-// authenticate resolves the signing identity from acqSpId alone, verifies the signature,
-// and only then looks at acqMerId (tampered vectors change it, protocols 1.4).
-func (p *Provider) authenticate(req *request) (reply, bool) {
-	sp := p.providers[req.spID]
-	mode := p.core.Verify()
-	switch {
-	case sp == nil && mode == sim.VerifyStrict:
-		return failure(codeBadSignature, msgBadSignature, fmt.Sprintf("acqSpId %s is not a known service provider, so there is no key to verify with (the test identity is acqSpId %s)", req.spID, TestSpID)), false
-	case sp != nil && mode != sim.VerifyOff:
-		if err := verifyRequest(sp.PublicKey, req); err != nil {
-			detail := fmt.Sprintf("acqSpId %s (%s): %v", req.spID, sp.KeyFile, err)
-			if mode == sim.VerifyStrict {
-				return failure(codeBadSignature, msgBadSignature, detail), false
-			}
-			p.core.Logger().Warn("umpay signature does not verify; serving anyway (--verify log)", "detail", detail)
+// routeName is the name after pay/ under either mount, without surrounding slashes ("" for
+// a path under no pay/).
+func routeName(path string) string {
+	for _, base := range mounts {
+		if name, ok := strings.CutPrefix(path, base+"/pay/"); ok {
+			return strings.Trim(name, "/")
 		}
 	}
-	if m, ok := req.byKey["acqMerId"]; !ok || m.empty() {
-		return fieldReply(missing("acqMerId")), false
-	} else if m.kind != kindString {
-		return fieldReply(malformed("acqMerId必须为字符串", "acqMerId must be a JSON string, got %s", clip(m.text, 40))), false
-	}
-	if merID := req.str("acqMerId"); sp != nil && !contains(sp.Merchants, merID) {
-		return failure(codeMerchant, msgMerchant, fmt.Sprintf("acqMerId %s is not a merchant of acqSpId %s (known: %s)", merID, req.spID, strings.Join(sp.Merchants, ", "))), false
-	}
-	return reply{}, true
-}
-
-func (p *Provider) unknownPath(c echo.Context) error {
-	return p.write(c, http.StatusNotFound, failure(codeFormat, msgUnknownPath,
-		fmt.Sprintf("%s is not an Umpay path paysim serves; served: %s", c.Request().URL.Path, strings.Join(Paths(), ", "))))
-}
-
-// write signs and sends a reply: the values of the non-empty fields in key order joined
-// by "|", SHA1withRSA with the platform key (protocols 5.3).
-func (p *Provider) write(c echo.Context, status int, rep reply) error {
-	h := c.Response().Header()
-	sim.Annotate(h, rep.diagnostic, rep.scenario)
-	if rep.diagnostic != "" {
-		p.core.Logger().Info("umpay request refused", "path", c.Request().URL.Path, "respCode", rep.fields["respCode"], "diagnostic", rep.diagnostic)
-	}
-	body := rep.raw
-	if body == nil {
-		members, text := encode(rep.fields)
-		sig, err := signResponse(p.platform, text)
-		if err != nil {
-			// A key that cannot sign is a broken installation; say so in Umpay's shape.
-			p.core.Logger().Error("umpay signing failed", "err", err)
-		}
-		body = marshal(members, sig)
-		if rep.remember != nil {
-			rep.remember(body)
-		}
-	}
-	return c.Blob(status, "application/json;charset=UTF-8", body)
+	return ""
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"maps"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/paysim/paysim/sim"
 )
 
@@ -16,7 +14,7 @@ var queryOrderRules = []rule{
 
 // queryOrder is the seed page: the order sync that settles a 01000000. respCode 00 says
 // the query was processed; origRespCode says where the order stands.
-func (p *Provider) queryOrder(_ echo.Context, req *request) reply {
+func (p *Provider) queryOrder(req *request) reply {
 	if fe := check(req, queryOrderRules); fe != nil {
 		return fieldReply(fe)
 	}
@@ -48,5 +46,5 @@ func (p *Provider) queryOrder(_ echo.Context, req *request) reply {
 		maps.Copy(out, paidFields(v))
 		out["payTime"] = v.FinishedAt.Format(payTimeLayout)
 	}
-	return p.finish(out, v.EntityView)
+	return finish(out, v.EntityView)
 }

@@ -3,8 +3,6 @@ package umpay
 import (
 	"fmt"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/paysim/paysim/sim"
 )
 
@@ -36,14 +34,11 @@ func (p *Provider) original(merchant, orderNo string) (sim.PaymentView, error) {
 	return v, err
 }
 
-// refund asks for money back. 00 means accepted; pay/refundQuery gives the result.
-func (p *Provider) refund(c echo.Context, req *request) reply {
+// refund asks for money back. 00 means accepted; pay/refundQuery gives the result. An
+// identical retry gets the stored bytes of the first answer (UM-A4).
+func (p *Provider) refund(req *request) reply {
 	if fe := check(req, refundRules); fe != nil {
 		return fieldReply(fe)
-	}
-	header, err := p.core.RequestedScenario(c.Request())
-	if err != nil {
-		return refusal(err, codeIneligible)
 	}
 	merchant, origNo := req.str("acqMerId"), req.str("origOrderNo")
 	orig, err := p.original(merchant, origNo)
@@ -59,30 +54,23 @@ func (p *Provider) refund(c echo.Context, req *request) reply {
 	v, err := p.core.CreateRefund(sim.RefundRequest{
 		Key:     sim.Key{Provider: Name, Merchant: merchant, ID: req.str("orderNo")},
 		Payment: sim.ByID(origNo), ProviderID: txn, Aliases: map[string]string{aliasTxn: txn},
-		Amount: amountOf(req, "txnAmt"), Fingerprint: fingerprint(req), Scenario: header,
+		Amount: amountOf(req, "txnAmt"), Fingerprint: fingerprint(req), Scenario: req.scenario,
 		Fields: map[string]string{fOrigOrderNo: origNo, fOrderTime: req.str("orderTime"),
 			fBackURL: req.str("backUrl"), fMerPriv: req.str("merPriv")},
 	})
 	if err != nil {
 		return refusal(err, codeIneligible)
 	}
-	if v.Replayed && v.Reply != nil {
-		return reply{raw: v.Reply, scenario: v.Scenario} // UM-A4: an identical retry gets the stored bytes
-	}
 	out := map[string]string{
 		"respCode": codeOK, "respMsg": msgOK,
 		"platDate": v.CreatedAt.Format(dateLayout), "transactionId": v.ProviderID,
 		"orderNo": v.ID, "txnAmt": v.Amount.Fen(),
 	}
-	r := p.finish(out, v.EntityView)
-	if !v.Replayed {
-		r.remember = func(body []byte) { p.core.Remember(sim.OpRefund, v.Key, body) }
-	}
-	return r
+	return finish(out, v.EntityView)
 }
 
 // refundQuery reads a refund: origRespCode 02 processing, 00 refunded, 01 failed.
-func (p *Provider) refundQuery(_ echo.Context, req *request) reply {
+func (p *Provider) refundQuery(req *request) reply {
 	if fe := check(req, refundQueryRules); fe != nil {
 		return fieldReply(fe)
 	}
@@ -95,5 +83,5 @@ func (p *Provider) refundQuery(_ echo.Context, req *request) reply {
 		"platDate": v.CreatedAt.Format(dateLayout), "orderNo": v.ID, "txnAmt": v.Amount.Fen(),
 		"transactionId": v.ProviderID,
 	}
-	return p.finish(out, v.EntityView)
+	return finish(out, v.EntityView)
 }

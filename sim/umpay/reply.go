@@ -10,15 +10,22 @@ import (
 	"strings"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 )
 
-// reply is what an endpoint answers: fields to sign, or stored bytes to replay.
+// reply is what an endpoint answers: the fields to sign.
 type reply struct {
 	fields     map[string]string
 	diagnostic string // X-Paysim-Diagnostic: why the request was refused
-	scenario   string // X-Paysim-Scenario: which scenario the entity got
-	raw        []byte // a stored signed response, sent again as is
-	remember   func(body []byte)
+	scenario   string // X-Paysim-Scenario: which scenario the entity runs
+	// answer is the created entity's stored answer; retry says this is an identical
+	// retry, answered with the bytes stored there.
+	answer *sim.StoredAnswer
+	retry  bool
+}
+
+func (r reply) Meta() gateway.Meta {
+	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, Code: r.fields["respCode"], Answer: r.answer, Retry: r.retry}
 }
 
 // failure is the one Umpay error envelope: respCode and respMsg, signed like any answer.

@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 
-	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 )
 
 // valueKind is the JSON type of a top-level request member. Only scalars are allowed on
@@ -44,6 +43,10 @@ type request struct {
 	// members are sorted by key, the signature member excluded.
 	members []member
 	byKey   map[string]member
+	// sp is who signed it; nil when acqSpId names nobody paysim knows.
+	sp *ServiceProvider
+	// scenario is the X-Paysim-Scenario header.
+	scenario string
 }
 
 // str returns a member's text when it is a non-empty JSON string, "" otherwise.
@@ -53,12 +56,6 @@ func (r *request) str(name string) string {
 		return ""
 	}
 	return m.text
-}
-
-// present reports whether a member has a non-empty value of any type.
-func (r *request) present(name string) bool {
-	m, ok := r.byKey[name]
-	return ok && !m.empty()
 }
 
 // decodeError is a request that cannot even be read; answered before any verification.
@@ -74,19 +71,12 @@ func formatError(msg, format string, args ...any) *decodeError {
 	return &decodeError{code: codeFormat, msg: msg, detail: fmt.Sprintf(format, args...)}
 }
 
-// decode reads transport and envelope. It looks at nothing but the content type, the JSON
-// shape and the two members needed to verify: acqSpId and the signature.
-func decode(r *http.Request) (*request, *decodeError) {
-	if mt := sim.MediaType(r.Header.Get("Content-Type")); !isJSONMediaType(mt) {
+// decode reads the envelope. It looks at nothing but the content type, the JSON shape
+// and the two members needed to verify: acqSpId and the signature.
+func decode(contentType string, body []byte) (*request, *decodeError) {
+	if mt := gateway.MediaType(contentType); !isJSONMediaType(mt) {
 		return nil, formatError(msgFormat+":Content-Type必须为application/json",
-			"Content-Type is %q; Umpay takes a JSON body sent as application/json", r.Header.Get("Content-Type"))
-	}
-	body, err := sim.ReadBody(r)
-	if err != nil {
-		if sim.IsBodyTooLarge(err) {
-			return nil, formatError(msgFormat+":报文长度超过限制", "%v", err)
-		}
-		return nil, formatError(msgFormat, "%v", err)
+			"Content-Type is %q; Umpay takes a JSON body sent as application/json", contentType)
 	}
 	return decodeBody(body)
 }
@@ -163,11 +153,4 @@ func classify(key string, raw json.RawMessage) (member, *decodeError) {
 		return member{key: key, text: string(raw), kind: kindBool}, nil
 	}
 	return member{key: key, text: string(raw), kind: kindNumber}, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

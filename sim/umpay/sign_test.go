@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim/rsakey"
+	"github.com/paysim/paysim/sim/simtest"
 )
 
 // The queryOrder vector from the official demo verifies only with the empty
@@ -26,7 +26,7 @@ func TestVectorNeedsEmptyValuesKept(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &v))
 	req, derr := decodeBody([]byte(v.Body))
 	require.Nil(t, derr)
-	pub, err := rsakey.LoadPublic(paysim.DefaultKeys(), "umpay/merchant_public.pem")
+	pub, err := rsakey.LoadPublic(simtest.Keys(), "umpay/merchant_public.pem")
 	require.NoError(t, err)
 	sig, err := rsakey.DecodeBase64(req.signature)
 	require.NoError(t, err)

@@ -2,6 +2,7 @@ package umpay
 
 import (
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -78,7 +79,7 @@ func check(req *request, rules []rule) *fieldError {
 				return malformed(r.name+"必须为数字", "%s %q must contain digits only", r.name, m.text)
 			}
 		}
-		if len(r.enum) > 0 && !contains(r.enum, m.text) {
+		if len(r.enum) > 0 && !slices.Contains(r.enum, m.text) {
 			return malformed(fmt.Sprintf("%s不支持[%s]", r.name, m.text), "%s %q is not one of %v", r.name, m.text, r.enum)
 		}
 	}
@@ -93,9 +94,9 @@ func checkType(r rule, m member) *fieldError {
 	case m.kind == kindNumber && r.format == fen:
 		return nil
 	case r.format == fen:
-		return malformed(r.name+"必须为以分为单位的整数", "%s must be an amount in fen (digit string or JSON integer), got %s", r.name, clip(m.text, 40))
+		return malformed(r.name+"必须为以分为单位的整数", "%s must be an amount in fen (digit string or JSON integer), got %s", r.name, sim.Clip(m.text, 40))
 	}
-	return malformed(r.name+"必须为字符串", "%s must be a JSON string, got %s", r.name, clip(m.text, 40))
+	return malformed(r.name+"必须为字符串", "%s must be a JSON string, got %s", r.name, sim.Clip(m.text, 40))
 }
 
 // checkFen separates what is not an amount at all (10) from an amount that cannot be paid
@@ -150,13 +151,4 @@ func allZero(s string) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -134,7 +134,7 @@ func Verify(platform *rsa.PublicKey, body []byte) (map[string]string, error) {
 		return nil, fmt.Errorf("sign is not padded standard base64: %w", err)
 	}
 	if err := rsakey.Verify(platform, crypto.SHA256, env["data"], sig); err != nil {
-		return nil, fmt.Errorf("Go SDK rule: sign does not verify over the raw data bytes: %w", err)
+		return nil, fmt.Errorf("the Go SDK rule fails: sign does not verify over the raw data bytes: %w", err)
 	}
 	var loose map[string]any
 	if err := json.Unmarshal(env["data"], &loose); err != nil {

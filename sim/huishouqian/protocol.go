@@ -1,0 +1,106 @@
+package huishouqian
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
+)
+
+// protocol is Huishouqian's form envelope and signature scheme, plugged into the pipeline.
+type protocol struct{ p *Provider }
+
+var _ gateway.Protocol[*request, reply] = protocol{}
+
+func (protocol) Title() string       { return "Huishouqian" }
+func (protocol) ContentType() string { return "application/json;charset=UTF-8" }
+
+// Decode reads the form. It never looks inside signContent; that is only trusted once the
+// signature is checked. Until then the answer is signed for the test identity.
+func (pr protocol) Decode(in *gateway.Inbound) (*request, reply, bool) {
+	req, derr := decodeBody(in.Header.Get("Content-Type"), in.Body)
+	if derr != nil {
+		return nil, failure(codeParam, msgParam+derr.what, derr.detail), false
+	}
+	req.scenario = in.Scenario
+	req.signer = pr.p.fallback
+	return req, reply{}, true
+}
+
+// Authenticate resolves the signing identity from merchantNo alone and verifies the
+// signature; nothing inside signContent is looked at before this.
+func (pr protocol) Authenticate(req *request, verify bool) (bool, error) {
+	m := pr.p.merchants[req.merchantNo]
+	if m == nil {
+		return false, fmt.Errorf("merchantNo %s is not a known merchant, so there is no key to verify with (the test identity is merchantNo %s); expected signed text: %s",
+			req.merchantNo, TestMerchantNo, sim.QuoteText(string(signingText(signedPairs(req), redactedKey, false))))
+	}
+	req.signer = m
+	if !verify {
+		return true, nil
+	}
+	if !strings.EqualFold(req.signType, signTypeRSA2) {
+		// HQ-A3: CFCA carries an encrypted payload paysim cannot read.
+		return true, fmt.Errorf("signType %q is not supported; paysim verifies signType RSA2 (SHA256withRSA, hex) only", req.signType)
+	}
+	if err := verifyRequest(m, req); err != nil {
+		return true, fmt.Errorf("merchantNo %s (%s): %v", m.No, m.KeyFile, err)
+	}
+	return true, nil
+}
+
+// Admit checks the public fields that only matter once the request is trusted: the
+// method must be served, and signContent must parse.
+func (protocol) Admit(req *request) (reply, bool) {
+	if req.method == "" {
+		return failure(codeParam, msgParam+"method", "the form has no method; name the operation, e.g. method=POLYMERIZE_QUERY"), false
+	}
+	if operations[req.method] == nil {
+		return failure(codeMethod, msgMethod, fmt.Sprintf("method %q is not served; served: %s", req.method, strings.Join(Methods(), ", "))), false
+	}
+	if req.version == "" {
+		return failure(codeParam, msgParam+"version", "the form has no version; send version=1.0"), false
+	}
+	if !strings.EqualFold(req.format, "JSON") {
+		return failure(codeParam, msgParam+"format", fmt.Sprintf("format is %q; signContent must be JSON, send format=JSON", req.format)), false
+	}
+	if req.signContent == "" {
+		return failure(codeParam, msgParam+"signContent", "the form has no signContent; put the business parameters there as a JSON object string"), false
+	}
+	biz, err := parseSignContent(req.signContent)
+	if err != nil {
+		return failure(codeParam, msgParam+"signContent", fmt.Sprintf("signContent is not a JSON object (%v): %s", err, sim.QuoteText(req.signContent))), false
+	}
+	req.biz = biz
+	return reply{}, true
+}
+
+func (protocol) Refuse(_ *request, r gateway.Refusal) reply {
+	switch r.Kind {
+	case gateway.RefuseMethod:
+		return failure(codeParam, msgParam+"请求方式必须为POST", r.Detail)
+	case gateway.RefuseBodyTooLarge:
+		return failure(codeParam, msgParam+"请求内容过大", r.Detail)
+	case gateway.RefuseBodyUnread:
+		return failure(codeParam, msgParam+"请求内容读取失败", r.Detail)
+	case gateway.RefuseUnknownPath:
+		return failure(codeMethod, msgMethod, r.Detail)
+	case gateway.RefuseUnknownCaller, gateway.RefuseBadSignature:
+		return failure(codeSign, msgSign, r.Detail)
+	case gateway.RefuseScenario:
+		return failure(codeParam, msgParam+"请求参数不合法", r.Detail)
+	}
+	return failure(codeSystem, msgSystem, r.Detail)
+}
+
+// Encode signs the answer with the platform key over a text ending in the shared secret of
+// the signer: the merchant identified, or the test identity when none is (so that even
+// those answers verify for a client configured with it).
+func (pr protocol) Encode(req *request, rep reply) []byte {
+	signer := pr.p.fallback
+	if req != nil && req.signer != nil {
+		signer = req.signer
+	}
+	return pr.p.encode(rep, signer.SignKey)
+}

@@ -1,0 +1,74 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ScrubText replaces the characters serializers disagree on how to escape (U+2028,
+// U+2029, U+0085 and C0 controls other than \n, \r, \t) with a space, so that echoing a
+// merchant's free text can never break a client's signature check.
+func ScrubText(s string) string {
+	if !needsScrub(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if scrubbed(r) {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func needsScrub(s string) bool {
+	for _, r := range s {
+		if scrubbed(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func scrubbed(r rune) bool {
+	return r == '\u2028' || r == '\u2029' || r == '\u0085' || (r < 0x20 && r != '\n' && r != '\r' && r != '\t')
+}
+
+// WriteJSONString appends s to b as a JSON string the way encoding/json writes it, less
+// the HTML escaping of <, > and &, which no provider applies: URLs and free text read as
+// sent.
+func WriteJSONString(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)       // a string always encodes
+	b.Truncate(b.Len() - 1) // the encoder's newline
+}
+
+// maxQuoted bounds the text quoted into a header; the full text goes to the log.
+const maxQuoted = 2048
+
+// QuoteText renders text as a Go-quoted ASCII string, so that non-ASCII and control
+// characters in an expected signed text survive a header and stay unambiguous. Long
+// text is cut.
+func QuoteText(text string) string {
+	if len(text) > maxQuoted {
+		return strconv.QuoteToASCII(Clip(text, maxQuoted)) + "(truncated)"
+	}
+	return strconv.QuoteToASCII(text)
+}
+
+// Clip cuts s to at most n bytes on a rune boundary, marking a cut with "…".
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

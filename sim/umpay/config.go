@@ -1,0 +1,53 @@
+package umpay
+
+import (
+	"fmt"
+	"io/fs"
+
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
+)
+
+// Plugin builds the provider for paysim's registry.
+var Plugin = gateway.Plugin{Name: Name, Build: build}
+
+// spEntry is one service provider of the umpay section of paysim.yaml.
+type spEntry struct {
+	AcqSpID   string   `yaml:"acq_sp_id"`
+	PublicKey string   `yaml:"public_key"`
+	Merchants []string `yaml:"merchants"`
+}
+
+// build makes the provider and registers the service providers of its paysim.yaml
+// section beside the test identity.
+func build(core *sim.Simulator, keys fs.FS, sec gateway.Section) (gateway.Provider, error) {
+	p, err := New(core, keys)
+	if err != nil {
+		return nil, fmt.Errorf("loading Umpay keys: %w", err)
+	}
+	var entries []spEntry
+	if err := sec.Decode(&entries); err != nil {
+		return nil, err
+	}
+	var problems gateway.Problems
+	for i, e := range entries {
+		entry := fmt.Sprintf("umpay[%d]", i)
+		if e.AcqSpID == "" || len(e.Merchants) == 0 {
+			problems.Add("%s: acq_sp_id and merchants are required", entry)
+		}
+		if e.PublicKey == "" {
+			problems.Add("%s: public key file missing", entry)
+			continue
+		}
+		key, path, err := sec.PublicKey(e.PublicKey)
+		if err != nil {
+			problems.Add("%s: %v", entry, err)
+			continue
+		}
+		p.AddServiceProvider(&ServiceProvider{SpID: e.AcqSpID, PublicKey: key, KeyFile: path, Merchants: e.Merchants})
+	}
+	if err := problems.Err(sec.Source); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
