@@ -1,6 +1,7 @@
-// Package paysim carries the defaults that make a bare `paysim` work with no files
-// around it: the test keys and the shipped scenarios, embedded in the binary.
 package paysim
+
+// The defaults that make a bare `paysim` work with no files around it: the test keys and
+// the shipped scenarios, embedded in the binary.
 
 import (
 	"embed"

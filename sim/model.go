@@ -114,12 +114,3 @@ func KindOf(err error) ErrorKind {
 	}
 	return ErrSystem
 }
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}

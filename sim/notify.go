@@ -141,7 +141,7 @@ func newOutbox(c Clock, sched *scheduler, sender Sender, logger func(string, ...
 }
 
 // Sender delivers notifications: the core decides what to send and when, a Sender how.
-// Package sim/outbound is the HTTP one, which reaches loopback only unless told more.
+// The HTTP one is in sim/outbound, and reaches loopback only unless told more.
 type Sender interface {
 	// Check refuses a target before any attempt is made, saying why.
 	Check(url string) error

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,7 +76,7 @@ type Reject struct {
 
 // AppliesTo reports whether the scenario may be used for this provider.
 func (s *Scenario) AppliesTo(provider string) bool {
-	return len(s.Providers) == 0 || contains(s.Providers, provider)
+	return len(s.Providers) == 0 || slices.Contains(s.Providers, provider)
 }
 
 func (s *Scenario) stateIndex(name string) int {
@@ -313,7 +314,7 @@ func ParseScenario(file string, data []byte, providers []string) (*Scenario, []P
 				sc.Description = p.str(v, "description")
 			case "operation":
 				op := Operation(p.str(v, "operation"))
-				if !contains(operations, op) {
+				if !slices.Contains(operations, op) {
 					p.errorf(v, "operation %q is not one of payment, refund, close", op)
 				}
 				sc.Operation = op
@@ -384,7 +385,7 @@ func (p *parser) mapping(n *yaml.Node, known []string, fn func(key string, k, v 
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		switch {
-		case !contains(known, k.Value):
+		case !slices.Contains(known, k.Value):
 			p.errorf(k, "unknown key %q (expected one of %s)", k.Value, strings.Join(known, ", "))
 		case seen[k.Value]:
 			p.errorf(k, "key %q is given twice", k.Value)
@@ -437,7 +438,7 @@ func (p *parser) bool(v *yaml.Node, what string) bool {
 }
 
 func (p *parser) provider(v *yaml.Node, name string) bool {
-	if len(p.providers) > 0 && !contains(p.providers, name) {
+	if len(p.providers) > 0 && !slices.Contains(p.providers, name) {
 		p.errorf(v, "unknown provider %q (known: %s)", name, strings.Join(p.providers, ", "))
 		return false
 	}
@@ -477,7 +478,7 @@ func (p *parser) when(v *yaml.Node) When {
 			}
 		case "flow":
 			f := Flow(p.str(val, "when.flow"))
-			if !contains(flows, f) {
+			if !slices.Contains(flows, f) {
 				p.errorf(val, "when.flow %q is not one of barcode, qrcode", f)
 			}
 			w.Flow = f
@@ -527,7 +528,7 @@ func (p *parser) states(v *yaml.Node, op Operation) []State {
 				st.Name = p.str(val, "state name")
 			case "status":
 				st.Status = Status(p.str(val, "status"))
-				if !contains(statuses, st.Status) {
+				if !slices.Contains(statuses, st.Status) {
 					p.errorf(val, "status %q is not one of processing, success, failed, closed, unknown", st.Status)
 				} else if st.Status == StatusClosed && op != OpPayment {
 					p.errorf(val, "status closed applies to payments only")
@@ -625,7 +626,7 @@ func (p *parser) reject(v *yaml.Node) *Reject {
 		switch key {
 		case "error":
 			r.Error = ErrorKind(p.str(val, "reject.error"))
-			if !contains(errorKinds, r.Error) {
+			if !slices.Contains(errorKinds, r.Error) {
 				names := make([]string, len(errorKinds))
 				for i, k := range errorKinds {
 					names[i] = string(k)

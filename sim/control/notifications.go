@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ func (a *API) notifyFilter(c echo.Context) (sim.NotifyFilter, error) {
 	if err := a.checkProvider(f.Provider, false); err != nil {
 		return f, err
 	}
-	if f.State != "" && !contains(notifyStates, f.State) {
+	if f.State != "" && !slices.Contains(notifyStates, f.State) {
 		return f, fmt.Errorf("state %q is not one of %s", f.State, strings.Join(notifyStates, ", "))
 	}
 	return f, nil
@@ -99,13 +100,4 @@ func (a *API) redeliver(c echo.Context) error {
 		return fail(c, status, "%v", err)
 	}
 	return c.JSON(http.StatusAccepted, n)
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
