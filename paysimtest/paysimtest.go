@@ -140,8 +140,9 @@ func (s *Server) Seed(provider, merchant, id, amount string) sim.Report {
 	return out
 }
 
-// Order looks up a payment, refund or close of provider by the merchant's id, with its
-// scenario, state, history and what moves it next.
+// Order looks up the payment an id of provider belongs to (the merchant's id or a
+// provider id of the payment, or of one of its refunds or closes), with its scenario,
+// state, history and what moves it next, and the same for its refunds and closes.
 func (s *Server) Order(provider, id string) sim.Report {
 	s.t.Helper()
 	var out sim.Report

@@ -69,7 +69,8 @@ func TestHuifuRefundGoesThrough(t *testing.T) {
 	if received.Get("resp_data") == "" || received.Get("sign") == "" {
 		t.Fatalf("the receiver got no signed resp_data: %v", received)
 	}
-	if order := ps.Order("huifu", "refund-1"); order.Status != "success" {
-		t.Fatalf("paysim holds the refund as %s, want success", order.Status)
+	order := ps.Order("huifu", "refund-1") // the payment, with its refunds
+	if len(order.Refunds) != 1 || order.Refunds[0].Status != "success" {
+		t.Fatalf("paysim holds the refunds %+v, want one success", order.Refunds)
 	}
 }
