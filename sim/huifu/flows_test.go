@@ -146,6 +146,11 @@ func TestRefundOverBalance(t *testing.T) {
 	assert.Contains(t, over.Header.Get("X-Paysim-Diagnostic"), "refundable balance 0.40")
 	assert.Equal(t, before, e.snapshot(t), "a refused refund is not persisted (HF-A6)")
 	assert.Equal(t, "00000100", e.post(t, pathRefund, refundData(id("rf"), pay.ID, "0.40")).Code(), "the exact balance is fine")
+	v, err := e.core.QueryPayment("huifu", huifutest.HuifuID, sim.ByID(pay.ID), false)
+	require.NoError(t, err)
+	assert.Equal(t, sim.Amount(100), v.Pending+v.Refunded, "every accepted refund is booked")
+	assert.Equal(t, sim.Amount(0), v.Refundable())
+	assert.Equal(t, "23000003", e.post(t, pathRefund, refundData(id("rf"), pay.ID, "0.01")).Code(), "nothing is left to refund")
 }
 
 func TestRefundInsufficientBalanceScenario(t *testing.T) {

@@ -66,10 +66,17 @@ func (e *env) seedPaidOn(t testing.TB, id, amount, reqDate string) sim.PaymentVi
 	t.Helper()
 	a, err := sim.ParseYuan(amount)
 	require.NoError(t, err)
-	req := sim.PaymentRequest{Key: sim.Key{Provider: huifu.Name, Merchant: huifutest.HuifuID, ID: id}, Amount: a,
+	return seedPaidOrder(t, e.core, e.hf, id, a, reqDate)
+}
+
+// seedPaidOrder books on core a paid order of amount for the test merchant, requested on
+// reqDate, minted by hf as the control plane does.
+func seedPaidOrder(t testing.TB, core *sim.Simulator, hf *huifu.Provider, id string, amount sim.Amount, reqDate string) sim.PaymentView {
+	t.Helper()
+	req := sim.PaymentRequest{Key: sim.Key{Provider: huifu.Name, Merchant: huifutest.HuifuID, ID: id}, Amount: amount,
 		Fields: map[string]string{"req_date": reqDate}}
-	e.hf.PrepareSeed(&req)
-	v, err := e.core.SeedPayment(req)
+	hf.PrepareSeed(&req)
+	v, err := core.SeedPayment(req)
 	require.NoError(t, err)
 	return v
 }

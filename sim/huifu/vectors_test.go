@@ -23,8 +23,11 @@ func (e *env) replay(t *testing.T, v vector) *huifutest.Response {
 	return resp
 }
 
-// The capture day of the vectors: the original order they name was paid that day.
-const captureDay = "20261122"
+// The order the vectors name, and their capture day: that order was paid that day.
+const (
+	vectorOrder = "pay202611220001"
+	captureDay  = "20261122"
+)
 
 // Every request captured from the official Go, PHP and Python SDKs passes signature
 // verification, and with the order they name seeded they do real business.
@@ -34,7 +37,7 @@ func TestRealClientVectors(t *testing.T) {
 	for name, v := range vectors {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
-			e.seedPaidOn(t, "pay202611220001", "1.00", captureDay)
+			e.seedPaidOn(t, vectorOrder, "1.00", captureDay)
 			resp := e.replay(t, v)
 			require.Equal(t, 200, resp.Status)
 			require.NotEqual(t, "验签不通过", resp.Data["resp_desc"], "diagnostic: %s", resp.Header.Get("X-Paysim-Diagnostic"))
@@ -64,7 +67,7 @@ func TestRealClientVectors(t *testing.T) {
 func TestRealClientVectorsRefundThenQuery(t *testing.T) {
 	vectors := loadVectors(t, "requests")
 	e := newEnv(t)
-	e.seedPaidOn(t, "pay202611220001", "1.00", captureDay)
+	e.seedPaidOn(t, vectorOrder, "1.00", captureDay)
 	for _, sdk := range []string{"go-sdk", "php-sdk", "python-sdk"} {
 		var refund, query vector
 		for name, v := range vectors {
@@ -82,24 +85,20 @@ func TestRealClientVectorsRefundThenQuery(t *testing.T) {
 	}
 }
 
-// A request with one business value changed after signing is refused with the
-// signature error and a diagnostic, and changes nothing.
-func TestTamperedVectorsRefused(t *testing.T) {
+// Every tampered vector is refused with a diagnostic that says the sign does not verify
+// and gives the text paysim expected to be signed. (That it is refused as badly signed,
+// 10000000 验签不通过, with a diagnostic, and changes nothing, is checked by the
+// conformance suite; see TestConformance.)
+func TestTamperedVectorsDiagnostic(t *testing.T) {
 	vectors := loadVectors(t, "tampered")
 	require.Len(t, vectors, 12)
+	e := newEnv(t)
+	e.seedPaidOn(t, vectorOrder, "1.00", captureDay)
 	for name, v := range vectors {
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t)
-			e.seedPaidOn(t, "pay202611220001", "1.00", captureDay)
-			before := e.snapshot(t)
-			resp := e.replay(t, v)
-			assert.Equal(t, 200, resp.Status)
-			assert.Equal(t, "10000000", resp.Code())
-			assert.Equal(t, "验签不通过", resp.Data["resp_desc"])
-			diag := resp.Header.Get("X-Paysim-Diagnostic")
+			diag := e.replay(t, v).Header.Get("X-Paysim-Diagnostic")
 			assert.Contains(t, diag, "sign does not verify")
 			assert.Contains(t, diag, "expected signed text")
-			assert.Equal(t, before, e.snapshot(t), "a refused request must not change state")
 		})
 	}
 }

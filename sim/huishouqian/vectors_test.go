@@ -105,18 +105,16 @@ func TestRealClientVectorsRefundThenQuery(t *testing.T) {
 	assert.Equal(t, int64(100), int64(e.payment(t, vectorOrder).Refunded), "booked once")
 }
 
-// A request with one business value changed after signing is refused with the signature
-// error and a diagnostic, and changes nothing.
-func TestTamperedVectorsRefused(t *testing.T) {
+// A tampered request is refused as badly signed and changes nothing: that is the
+// conformance suite's. Here: how Huishouqian's refusal reads and explains itself.
+func TestTamperedVectorDiagnostic(t *testing.T) {
 	vectors := loadVectors(t, "tampered")
 	require.Len(t, vectors, 3)
 	for name, v := range vectors {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			e.seedPaid(t, vectorOrder, 100)
-			before := e.snapshot(t)
 			resp := e.replay(t, v)
-			assert.False(t, resp.Success)
 			assert.Equal(t, "SIGN_ERROR", resp.ErrorCode)
 			assert.Equal(t, "验签失败", resp.ErrorMsg)
 			diag := resp.Header.Get("X-Paysim-Diagnostic")
@@ -125,7 +123,6 @@ func TestTamperedVectorsRefused(t *testing.T) {
 			assert.Contains(t, diag, "&key=<sign key redacted>")
 			assert.NotContains(t, diag, e.client.SignKey, "the shared secret never leaks")
 			assert.Empty(t, resp.Header.Get("X-Paysim-Scenario"))
-			assert.Equal(t, before, e.snapshot(t), "a refused request must not change state")
 		})
 	}
 }

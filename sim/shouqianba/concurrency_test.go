@@ -15,16 +15,13 @@ import (
 	"github.com/paysim/paysim/sim/simtest"
 )
 
-// 101 concurrent partial refunds of 1 fen against a 100 fen order: exactly 100 are
-// accepted and one is refused, and no reader ever sees more refunded than paid or a
-// net_amount other than total_amount minus the refunds that succeeded.
-func TestConcurrentRefundsNeverExceedTotal(t *testing.T) {
+// While 50 partial refunds of 2 fen run at once against a 100 fen order, every query
+// on the wire shows a net_amount of total_amount minus the refunds that had succeeded
+// around it; once they all succeed the order is REFUNDED with nothing left. (That
+// concurrent refunds never exceed the payment is the conformance suite's.)
+func TestNetAmountDuringConcurrentRefunds(t *testing.T) {
 	e := newEnv(t)
 	order := e.seedPaid(t, id("cc"), 100, nil)
-	read := func() (sim.PaymentView, error) {
-		return e.core.QueryPayment(shouqianba.Name, shouqianba.TestMerchantSN, sim.ByID(order.ID), false)
-	}
-	// The wire: net_amount is total minus what had succeeded around the read.
 	netAmount := func() error {
 		before := refunded(t, e, order.ID)
 		resp, err := e.client.Post(pathQuery, map[string]any{"sn": order.ProviderID})
@@ -38,15 +35,15 @@ func TestConcurrentRefundsNeverExceedTotal(t *testing.T) {
 		}
 		return nil
 	}
-	count, err := simtest.Race(101, func(i int) string {
-		resp, err := e.client.Post(pathRefund, refundBody(order.ID, fmt.Sprintf("c%03d", i), "1"))
+	count, err := simtest.Race(50, func(i int) string {
+		resp, err := e.client.Post(pathRefund, refundBody(order.ID, fmt.Sprintf("c%03d", i), "2"))
 		if err != nil {
 			return err.Error()
 		}
 		return resp.Code() + " " + resp.BizError()
-	}, simtest.NeverOverRefunded(read), netAmount)
+	}, netAmount)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]int{"REFUND_IN_PROGRESS ": 100, "FAIL REFUNDABLE_AMOUNT_NOT_ENOUGH": 1}, count)
+	assert.Equal(t, map[string]int{"REFUND_IN_PROGRESS ": 50}, count)
 	e.advance(t, 30*time.Second)
 	final := e.post(t, pathQuery, queryByClientSN(order.ID))
 	assert.Equal(t, "REFUNDED", final.Data("order_status"))

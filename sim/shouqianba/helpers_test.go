@@ -61,10 +61,16 @@ func (e *env) post(t testing.TB, path string, fields map[string]any) *shouqianba
 // seedPaid books a paid order of the test merchant, as the control plane does.
 func (e *env) seedPaid(t testing.TB, clientSN string, fen sim.Amount, fields map[string]string) sim.PaymentView {
 	t.Helper()
+	return seedPaid(t, e.core, e.provider, clientSN, fen, fields)
+}
+
+// seedPaid books a paid order of the test merchant on core, as the control plane does.
+func seedPaid(t testing.TB, core *sim.Simulator, p *shouqianba.Provider, clientSN string, fen sim.Amount, fields map[string]string) sim.PaymentView {
+	t.Helper()
 	req := sim.PaymentRequest{Key: sim.Key{Provider: shouqianba.Name, Merchant: shouqianba.TestMerchantSN, ID: clientSN},
 		Amount: fen, Fields: fields}
-	e.provider.PrepareSeed(&req)
-	v, err := e.core.SeedPayment(req)
+	p.PrepareSeed(&req)
+	v, err := core.SeedPayment(req)
 	require.NoError(t, err)
 	return v
 }

@@ -7,7 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
+	"github.com/paysim/paysim/sim/shouqianba"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
 	"github.com/paysim/paysim/sim/simtest"
 )
@@ -33,8 +35,23 @@ const (
 	javaDemoClientSN = "18348290098298292838"
 )
 
-func (e *env) seedJavaDemoOrder(t *testing.T) {
-	e.seedPaid(t, javaDemoClientSN, 1000, map[string]string{"sn": javaDemoSN, "payway": "1"})
+func (e *env) seedJavaDemoOrder(t *testing.T) { seedJavaDemoOrder(t, e.core, e.provider) }
+
+func seedJavaDemoOrder(t testing.TB, core *sim.Simulator, p *shouqianba.Provider) {
+	t.Helper()
+	seedPaid(t, core, p, javaDemoClientSN, 1000, map[string]string{"sn": javaDemoSN, "payway": "1"})
+}
+
+// goClientClientSN is the order the community Go client's vectors pay, query and refund.
+const goClientClientSN = "c20240101000001"
+
+// seedVectorOrders books every order the vectors name, for vectors replayed one by one
+// on a fresh simulator: the Java demo's order and the Go client's 1.00 yuan order (whose
+// pay vector is then a CLIENT_SN_CONFLICT, whose query and refund find it).
+func seedVectorOrders(t testing.TB, core *sim.Simulator, p *shouqianba.Provider) {
+	t.Helper()
+	seedJavaDemoOrder(t, core, p)
+	seedPaid(t, core, p, goClientClientSN, 100, nil)
 }
 
 // Every request captured from the official Java demo and the community Go client passes
@@ -82,20 +99,17 @@ func TestRealClientVectors(t *testing.T) {
 	}
 }
 
-// A request with the body's terminal_sn changed after signing is refused with
-// ILLEGAL_SIGN and a diagnostic, and changes nothing.
-func TestTamperedVectorsRefused(t *testing.T) {
+// A tampered vector's refusal is Shouqianba's: HTTP 200 with 签名错误, and a diagnostic
+// that quotes the body as received and what paysim signed, with the key redacted. (That
+// it is refused as ILLEGAL_SIGN and changes nothing is the conformance suite's.)
+func TestTamperedVectorDiagnostic(t *testing.T) {
 	vectors := loadVectors(t, "tampered")
 	require.Len(t, vectors, 6)
+	e := newEnv(t)
 	for name, v := range vectors {
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t)
-			e.seedJavaDemoOrder(t)
-			e.seedPaid(t, "c20240101000001", 100, nil)
-			before := e.snapshot(t)
 			resp := e.replay(t, v)
 			assert.Equal(t, 200, resp.Status)
-			assert.Equal(t, "400", resp.ResultCode)
 			assert.Equal(t, "ILLEGAL_SIGN", resp.ErrorCode)
 			assert.Equal(t, "签名错误", resp.ErrorMessage)
 			diag := resp.Header.Get("X-Paysim-Diagnostic")
@@ -103,7 +117,6 @@ func TestTamperedVectorsRefused(t *testing.T) {
 			assert.Contains(t, diag, "expected signed text")
 			assert.Contains(t, diag, `100000330000000009`, "the diagnostic quotes the body as received")
 			assert.NotContains(t, diag, shouqianbatest.TerminalKey, "the key is redacted")
-			assert.Equal(t, before, e.snapshot(t), "a refused request must not change state")
 			assert.Empty(t, resp.Header.Get("X-Paysim-Scenario"))
 		})
 	}

@@ -63,12 +63,7 @@ func (e *env) post(t testing.TB, path string, fields map[string]any) *umpaytest.
 // pretends the order came through.
 func (e *env) seedPaid(t testing.TB, orderNo string, fen sim.Amount, api string) sim.PaymentView {
 	t.Helper()
-	req := sim.PaymentRequest{Key: sim.Key{Provider: umpay.Name, Merchant: umpaytest.MerID, ID: orderNo}, Amount: fen,
-		Fields: map[string]string{"api": api}}
-	e.um.PrepareSeed(&req)
-	v, err := e.core.SeedPayment(req)
-	require.NoError(t, err)
-	return v
+	return seedOrder(t, e.core, e.um, orderNo, fen, api)
 }
 
 // snapshot renders every entity, to prove a request changed nothing.
