@@ -72,3 +72,25 @@ func Clip(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// IsDigits reports whether s is one or more ASCII digits: amounts in fen, codes, ids.
+func IsDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// JSONText renders v as compact JSON, for a JSON value a provider carries inside a
+// string field (pay_info, wallet parameters). v is a map or struct of strings built by
+// paysim itself, which always marshals; anything else renders as "{}" rather than fail
+// an answer.
+func JSONText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}

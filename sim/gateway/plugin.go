@@ -66,6 +66,9 @@ func (s Section) ReadFile(name string) ([]byte, string, error) {
 // PublicKey reads a public key or certificate file the section names (PEM or DER) and
 // returns it with the path it read.
 func (s Section) PublicKey(name string) (*rsa.PublicKey, string, error) {
+	if name == "" {
+		return nil, "", fmt.Errorf("public key file missing")
+	}
 	data, path, err := s.ReadFile(name)
 	if err != nil {
 		return nil, path, err

@@ -36,10 +36,6 @@ func build(core *sim.Simulator, keys fs.FS, sec gateway.Section) (gateway.Provid
 		if e.SysID == "" {
 			problems.Add("%s: sys_id missing", entry)
 		}
-		if e.PublicKey == "" {
-			problems.Add("%s: public key file missing", entry)
-			continue
-		}
 		key, path, err := sec.PublicKey(e.PublicKey)
 		if err != nil {
 			problems.Add("%s: %v", entry, err)

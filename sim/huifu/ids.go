@@ -1,11 +1,12 @@
 package huifu
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
+
+	"github.com/paysim/paysim/sim"
 )
 
 const (
@@ -53,13 +54,13 @@ func (p *Provider) payInfo(tradeType, seqID string, now time.Time) (field, value
 	case "D_NATIVE":
 		return "qr_code", "https://paysim.invalid/dcep/" + seqID
 	case "A_JSAPI":
-		return "pay_info", mustJSON(map[string]string{"tradeNO": p.outTransID(now, "A")})
+		return "pay_info", sim.JSONText(map[string]string{"tradeNO": p.outTransID(now, "A")})
 	case "U_JSAPI":
-		return "pay_info", mustJSON(map[string]string{"redirectUrl": "https://paysim.invalid/unionpay/" + seqID})
+		return "pay_info", sim.JSONText(map[string]string{"redirectUrl": "https://paysim.invalid/unionpay/" + seqID})
 	}
 	// WeChat JSAPI, mini-program and app orders get the parameters of wx.requestPayment.
 	info := p.core.Generate(func(f *gofakeit.Faker) string {
-		return mustJSON(map[string]string{
+		return sim.JSONText(map[string]string{
 			"appId":     "wx" + f.Regex("[0-9a-f]{16}"),
 			"timeStamp": fmt.Sprint(now.Unix()),
 			"nonceStr":  f.Regex("[A-Za-z0-9]{32}"),
@@ -69,12 +70,4 @@ func (p *Provider) payInfo(tradeType, seqID string, now time.Time) (field, value
 		})
 	})
 	return "pay_info", info
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // maps of strings always marshal
-	}
-	return string(b)
 }

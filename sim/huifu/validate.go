@@ -72,7 +72,7 @@ func check(req *request, rules []rule) *fieldError {
 				return invalid(r.name+"必须大于0", "%s must be at least 0.01, got %q", r.name, v)
 			}
 		case digits:
-			if !isDigits(v) {
+			if !sim.IsDigits(v) {
 				return invalid(r.name+"格式不正确", "%s %q must contain digits only", r.name, v)
 			}
 		}
@@ -101,13 +101,4 @@ func kindName(k jsonKind) string {
 		return "JSON array (nested data goes in as a JSON string)"
 	}
 	return "number or boolean"
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -63,10 +63,6 @@ func build(core *sim.Simulator, keys fs.FS, sec gateway.Section) (gateway.Provid
 		if secret == "" {
 			problems.Add("%s: sign_key or sign_key_file missing (the shared secret appended as &key=)", entry)
 		}
-		if e.Certificate == "" {
-			problems.Add("%s: public key file missing", entry)
-			continue
-		}
 		key, path, err := sec.PublicKey(e.Certificate)
 		if err != nil {
 			problems.Add("%s: %v", entry, err)

@@ -1,12 +1,13 @@
 package huishouqian
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
+
+	"github.com/paysim/paysim/sim"
 )
 
 const dateTimeLayout = "20060102150405"
@@ -85,11 +86,11 @@ func (p *Provider) qrCode(payType, tradeNo string, now time.Time) string {
 	case "DYNAMIC_ALL":
 		return "https://paysim.invalid/huishouqian/qr/" + tradeNo
 	case "ALI_JSAPI", "ALI_APPLET":
-		return mustJSON(map[string]string{"tradeNO": p.payOrderNo(now, payType)})
+		return sim.JSONText(map[string]string{"tradeNO": p.payOrderNo(now, payType)})
 	}
 	// WeChat JSAPI and applet orders get the parameters of wx.requestPayment.
 	return p.core.Generate(func(f *gofakeit.Faker) string {
-		return mustJSON(map[string]string{
+		return sim.JSONText(map[string]string{
 			"appId":     "wx" + f.Regex("[0-9a-f]{16}"),
 			"timeStamp": fmt.Sprint(now.Unix()),
 			"nonceStr":  f.Regex("[A-Za-z0-9]{32}"),
@@ -98,12 +99,4 @@ func (p *Provider) qrCode(payType, tradeNo string, now time.Time) string {
 			"paySign":   f.Regex("[A-Za-z0-9+/]{342}") + "==",
 		})
 	})
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // maps of strings always marshal
-	}
-	return string(b)
 }

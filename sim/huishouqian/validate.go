@@ -119,7 +119,7 @@ func check(b *bizContent, rules []rule) *fieldError {
 				return invalid(r.name, "%s %q is not a time in the form yyyyMMddHHmmss", r.name, v)
 			}
 		case digits:
-			if !isDigits(v) {
+			if !sim.IsDigits(v) {
 				return invalid(r.name, "%s %q must contain digits only", r.name, v)
 			}
 		case jsonObject:
@@ -175,13 +175,4 @@ func expiry(memo string, now time.Time) (time.Duration, *fieldError) {
 		return 0, invalid("memo.timeExpire", "memo.timeExpire %s is not after the current time %s", text, now.Format(dateTimeLayout))
 	}
 	return at.Sub(now), nil
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

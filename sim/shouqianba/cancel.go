@@ -51,7 +51,7 @@ func (p *Provider) reverse(req *request, op string) reply {
 		p.inflight.closeStarted(order.Key)
 	}
 	rep := outcome(closeResult(v), closeFields(v)).apply(v.Overrides)
-	rep.scenario, rep.answer = v.Scenario, v.Answer
+	rep.scenario = v.Scenario
 	return rep
 }
 

@@ -114,7 +114,7 @@ func (p *Provider) createOrder(req *request, k orderKind) reply {
 		rep = precreateAnswer(v)
 	}
 	rep = rep.apply(v.Overrides)
-	rep.scenario, rep.answer = v.Scenario, v.Answer
+	rep.scenario = v.Scenario
 	return rep
 }
 
@@ -164,7 +164,7 @@ func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
 	}
 	sn := f[aliasSN]
 	delete(f, aliasSN)
-	if len(sn) != 16 || !isDigits(sn) {
+	if len(sn) != 16 || !sim.IsDigits(sn) {
 		sn = p.orderSN(now)
 	}
 	f[fTradeNo] = p.tradeNo(now, f[fPayway])
@@ -175,13 +175,4 @@ func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
 	if f[fSubPayway] == subBarcode {
 		req.Flow = sim.FlowBarcode
 	}
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

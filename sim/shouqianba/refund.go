@@ -41,7 +41,7 @@ func (p *Provider) refund(req *request) reply {
 		if !v.Replayed {
 			p.inflight.refundStarted(order.Key, alias)
 			rep := refundAnswer(v)
-			rep.scenario, rep.answer = v.Scenario, v.Answer
+			rep.scenario = v.Scenario
 			return rep
 		}
 		switch v.Status {

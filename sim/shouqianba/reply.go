@@ -21,15 +21,13 @@ type reply struct {
 	biz          *biz
 	diagnostic   string // X-Paysim-Diagnostic: why the request was refused
 	scenario     string // X-Paysim-Scenario: which scenario the entity answered about runs
-	// answer is the stored answer of the entity a create made; the pipeline keeps the
-	// bytes sent there. Shouqianba answers a retry from the entity as it stands now
-	// (CLIENT_SN_CONFLICT for a pay, the refund's current state for a refund), never
-	// with the first bytes, so no reply is ever marked as a retry.
-	answer *sim.StoredAnswer
 }
 
+// Meta carries no stored answer: Shouqianba answers a retry from the entity as it stands
+// now (CLIENT_SN_CONFLICT for a pay, the refund's current state for a refund, SQ-A5),
+// never with the first bytes, so there is nothing to keep.
 func (r reply) Meta() gateway.Meta {
-	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, Code: r.code(), Answer: r.answer}
+	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, Code: r.code()}
 }
 
 // code is the result code the log line of a refusal names: the error code at whichever

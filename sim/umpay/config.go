@@ -35,10 +35,6 @@ func build(core *sim.Simulator, keys fs.FS, sec gateway.Section) (gateway.Provid
 		if e.AcqSpID == "" || len(e.Merchants) == 0 {
 			problems.Add("%s: acq_sp_id and merchants are required", entry)
 		}
-		if e.PublicKey == "" {
-			problems.Add("%s: public key file missing", entry)
-			continue
-		}
 		key, path, err := sec.PublicKey(e.PublicKey)
 		if err != nil {
 			problems.Add("%s: %v", entry, err)

@@ -70,7 +70,7 @@ func marshal(members [][2]string, signature string) []byte {
 	for _, m := range members {
 		sim.WriteJSONString(&b, m[0])
 		b.WriteByte(':')
-		if numericFields[m[0]] && isDigits(m[1]) && (m[1] == "0" || m[1][0] != '0') {
+		if numericFields[m[0]] && sim.IsDigits(m[1]) && (m[1] == "0" || m[1][0] != '0') {
 			b.WriteString(m[1])
 		} else {
 			sim.WriteJSONString(&b, m[1])

@@ -75,7 +75,7 @@ func check(req *request, rules []rule) *fieldError {
 				return fe
 			}
 		case digits:
-			if !isDigits(m.text) {
+			if !sim.IsDigits(m.text) {
 				return malformed(r.name+"必须为数字", "%s %q must contain digits only", r.name, m.text)
 			}
 		}
@@ -107,7 +107,7 @@ func checkFen(name, text string) *fieldError {
 	if negative {
 		digitsText = text[1:]
 	}
-	if !isDigits(digitsText) {
+	if !sim.IsDigits(digitsText) {
 		return malformed(name+"必须为以分为单位的整数", "%s %q is not a whole number of fen (write 1.00 yuan as 100)", name, text)
 	}
 	if negative || len(digitsText) > maxFenDigits || allZero(digitsText) {
@@ -133,15 +133,6 @@ func oneOf(req *request, names ...string) *fieldError {
 	fe := missing(names[0])
 	fe.detail = fmt.Sprintf("one of %v is required", names)
 	return fe
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func allZero(s string) bool {
