@@ -73,6 +73,7 @@ type options struct {
 	notifyRT    http.RoundTripper
 	version     string
 	hints       Hints
+	gateway     []gateway.Option
 }
 
 // Option configures a Server.
@@ -156,6 +157,18 @@ func WithNotifyAllow(hosts ...string) Option {
 // transport; the loopback rule still applies before any attempt.
 func WithNotifyTransport(rt http.RoundTripper) Option { return func(o *options) { o.notifyRT = rt } }
 
+// WithJournalSize bounds the request journal (default 10,000 entries); the oldest are
+// dropped first, and the number dropped is reported.
+func WithJournalSize(n int) Option {
+	return func(o *options) { o.gateway = append(o.gateway, gateway.WithJournalSize(n)) }
+}
+
+// WithFaultMaxHold bounds how long a timeout fault holds a connection with no answer
+// (default 2m).
+func WithFaultMaxHold(d time.Duration) Option {
+	return func(o *options) { o.gateway = append(o.gateway, gateway.WithFaultMaxHold(d)) }
+}
+
 // WithVersion sets the version the health check reports.
 func WithVersion(v string) Option { return func(o *options) { o.version = v } }
 
@@ -223,7 +236,7 @@ func New(opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("setting for %q: not a provider (providers: %v)", name, s.providers)
 		}
 	}
-	s.gw = gateway.New(core, o.verify)
+	s.gw = gateway.New(core, o.verify, o.gateway...)
 	if s.handler, err = server.New(s.gw, providers, o.version); err != nil {
 		return nil, err
 	}
@@ -273,6 +286,11 @@ func (s *Server) Providers() []string { return append([]string(nil), s.providers
 // Verify is the verify mode in force.
 func (s *Server) Verify() VerifyMode { return s.gw.Verify() }
 
+// Drain ends at once every answer a fault is holding back (timeout, delay), and every one
+// it would hold from now on. A server shutting down calls it first: http.Server.Shutdown
+// would otherwise wait for them.
+func (s *Server) Drain() { s.gw.Drain() }
+
 // Close stops the clock's scheduler and waits, until ctx ends, for notification attempts
 // under way; notifications still waiting for an attempt are abandoned. It reports ctx's
 // error if ctx ended first. Closing again does nothing.
@@ -284,7 +302,10 @@ func (s *Server) Close(ctx context.Context) error {
 // Shutdown is Close that also returns the notifications abandoned, for a caller that
 // reports them.
 func (s *Server) Shutdown(ctx context.Context) ([]sim.Notification, error) {
-	s.closeOnce.Do(func() { s.abandoned = s.core.Close(ctx) })
+	s.closeOnce.Do(func() {
+		s.gw.Drain()
+		s.abandoned = s.core.Close(ctx)
+	})
 	return s.abandoned, ctx.Err()
 }
 

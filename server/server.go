@@ -14,6 +14,7 @@ import (
 
 	"github.com/paysim/paysim/sim/control"
 	"github.com/paysim/paysim/sim/gateway"
+	"github.com/paysim/paysim/sim/journal"
 )
 
 // New builds the HTTP handler serving providers and the control plane. Two providers
@@ -31,7 +32,7 @@ func New(gw *gateway.Gateway, providers []gateway.Provider, version string) (*ec
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = errorHandler(providers)
+	e.HTTPErrorHandler = errorHandler(gw, providers)
 	e.JSONSerializer = plainJSON{echo.DefaultJSONSerializer{}}
 	e.Use(accessLog(gw.Core().Logger()))
 	control.Mount(e, gw, providers, version)
@@ -55,7 +56,7 @@ func New(gw *gateway.Gateway, providers []gateway.Provider, version string) (*ec
 
 // errorHandler answers what no route took (paths outside every provider's prefixes) in
 // plain JSON that says what is served.
-func errorHandler(providers []gateway.Provider) echo.HTTPErrorHandler {
+func errorHandler(gw *gateway.Gateway, providers []gateway.Provider) echo.HTTPErrorHandler {
 	names := make([]string, len(providers))
 	for i, p := range providers {
 		names[i] = p.Name()
@@ -69,9 +70,15 @@ func errorHandler(providers []gateway.Provider) echo.HTTPErrorHandler {
 			status = he.Code
 			msg = fmt.Sprint(he.Message)
 		}
+		r := c.Request()
 		if status == http.StatusNotFound {
 			msg = fmt.Sprintf("%s %s is not a path paysim serves (providers: %s; control plane under %s/)",
-				c.Request().Method, c.Request().URL.Path, strings.Join(names, ", "), control.Prefix)
+				r.Method, r.URL.Path, strings.Join(names, ", "), control.Prefix)
+		}
+		if !strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
+			// An app pointed at the wrong path is what the journal is for.
+			gw.Journal().Add(journal.Entry{At: gw.Core().Now(), Method: r.Method, Path: r.URL.Path,
+				Outcome: journal.Refused, Diagnostic: msg, Status: status})
 		}
 		_ = c.JSON(status, map[string]string{"error": msg})
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/paysim/paysim/sim/fault"
 )
 
 // SchemaVersion is the scenario file format this build reads. Files carry it from day one
@@ -31,8 +33,11 @@ type Scenario struct {
 	When        When
 	States      []State
 	Reject      *Reject
-	Source      string // file the scenario came from ("builtin" for the built-in fallback)
-	Line        int
+	// Fault is the network fault put on the answer to the request that creates the
+	// entity (a fault name of package sim/fault); empty: none.
+	Fault  string
+	Source string // file the scenario came from ("builtin" for the built-in fallback)
+	Line   int
 }
 
 // When is a scenario's trigger. Every predicate that is set must hold.
@@ -56,7 +61,9 @@ type State struct {
 	Notify bool
 	// DuplicateNotify sends that notification twice, as providers warn can happen.
 	DuplicateNotify bool
-	Line            int
+	// Fault is the network fault put on the answers to status queries made in this state.
+	Fault string
+	Line  int
 }
 
 // Until says when a state is left: after Queries status queries of the entity in this
@@ -296,7 +303,7 @@ func ParseScenario(file string, data []byte, providers []string) (*Scenario, []P
 	sc := &Scenario{Source: file, Line: root.Line}
 	var statesNode, rejectNode, versionNode *yaml.Node
 	version, versionParsed := 0, false
-	seen := p.mapping(root, []string{"version", "name", "description", "operation", "providers", "default", "when", "states", "reject"},
+	seen := p.mapping(root, []string{"version", "name", "description", "operation", "providers", "default", "when", "states", "reject", "fault"},
 		func(key string, k, v *yaml.Node) {
 			switch key {
 			case "version":
@@ -328,6 +335,8 @@ func ParseScenario(file string, data []byte, providers []string) (*Scenario, []P
 				statesNode = v
 			case "reject":
 				rejectNode = v
+			case "fault":
+				sc.Fault = p.fault(v)
 			}
 		})
 	switch {
@@ -351,6 +360,9 @@ func ParseScenario(file string, data []byte, providers []string) (*Scenario, []P
 		sc.States = p.states(statesNode, sc.Operation)
 	default:
 		sc.Reject = p.reject(rejectNode)
+	}
+	if sc.Reject != nil && sc.Fault != "" {
+		p.errorf(root, "a reject scenario refuses the operation and has no answer of its own to fault; put the fault on a scenario with states, or send X-Paysim-Fault")
 	}
 	if sc.Default && (sc.When.Amount != nil || sc.When.IDPrefix != "") {
 		p.errorf(root, "a default scenario may narrow itself only by when.flow; put amount and id_prefix triggers in a scenario without default")
@@ -395,6 +407,21 @@ func (p *parser) mapping(n *yaml.Node, known []string, fn func(key string, k, v 
 		}
 	}
 	return seen
+}
+
+// fault reads a fault name, checked against the same grammar headers and the control
+// plane use.
+func (p *parser) fault(v *yaml.Node) string {
+	s, ok := p.scalar(v, "fault")
+	if !ok {
+		return ""
+	}
+	f, err := fault.Parse(s)
+	if err != nil {
+		p.errorf(v, "%v", err)
+		return ""
+	}
+	return f.String()
 }
 
 func (p *parser) scalar(v *yaml.Node, what string) (string, bool) {
@@ -522,7 +549,7 @@ func (p *parser) states(v *yaml.Node, op Operation) []State {
 	for _, item := range v.Content {
 		st := State{Notify: true, Line: item.Line}
 		var untilNode *yaml.Node
-		seen := p.mapping(item, []string{"name", "status", "until", "next", "fields", "notify", "duplicate_notify"}, func(key string, _, val *yaml.Node) {
+		seen := p.mapping(item, []string{"name", "status", "until", "next", "fields", "notify", "duplicate_notify", "fault"}, func(key string, _, val *yaml.Node) {
 			switch key {
 			case "name":
 				st.Name = p.str(val, "state name")
@@ -544,6 +571,8 @@ func (p *parser) states(v *yaml.Node, op Operation) []State {
 				st.Notify = p.bool(val, "notify")
 			case "duplicate_notify":
 				st.DuplicateNotify = p.bool(val, "duplicate_notify")
+			case "fault":
+				st.Fault = p.fault(val)
 			}
 		})
 		if !seen["name"] {

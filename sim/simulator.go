@@ -479,10 +479,12 @@ func (e *entity) sameRequest(op Operation, fingerprint string) error {
 
 // markReplay marks a view as the answer to a retry, whose bytes are those sent the first
 // time.
-func (e *entity) markReplay(v *EntityView) { v.Replayed, v.Answer = true, e.answer }
+// A retry gets no fault: it is answered with what the first request was sent.
+func (e *entity) markReplay(v *EntityView) { v.Replayed, v.Answer, v.Fault = true, e.answer, "" }
 
-// created gives the view of a new entity the slot its answer is kept in.
-func (e *entity) created(v *EntityView) { v.Answer = e.answer }
+// created gives the view of a new entity the slot its answer is kept in, and the fault
+// its scenario puts on that answer.
+func (e *entity) created(v *EntityView) { v.Answer, v.Fault = e.answer, e.m.scenario.Fault }
 
 func newEntity(key Key, providerID string, aliases map[string]string, amount Amount, fields map[string]string, fingerprint string, sc *Scenario, by string, now time.Time) entity {
 	return entity{key: key, providerID: providerID, aliases: maps.Clone(aliases), amount: amount,

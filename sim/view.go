@@ -26,6 +26,11 @@ type EntityView struct {
 	Queries   int
 	// Replayed is set when a create request was a retry of an earlier identical one.
 	Replayed bool
+	// SelectedBy says why the entity got its scenario.
+	SelectedBy string
+	// Fault is the network fault the scenario puts on this answer: the scenario's own on
+	// the answer that creates the entity, the current state's on a status query's.
+	Fault string
 	// Answer is what was sent to the request that created the entity, for a retry to
 	// get the same bytes.
 	Answer *StoredAnswer
@@ -68,7 +73,17 @@ func (e *entity) view() EntityView {
 		Status: e.m.status(), State: e.stateName(), Scenario: e.m.scenario.Name,
 		CreatedAt: e.createdAt, FinishedAt: e.m.finishedAt(),
 		Fields: maps.Clone(e.fields), Overrides: maps.Clone(e.m.fields(e.key.Provider)), Queries: e.m.total,
+		SelectedBy: e.selectedBy, Fault: e.stateFault(),
 	}
+}
+
+// stateFault is the current state's fault; none once something outside the scenario
+// (a close, a reversal, an expiry) decided the entity.
+func (e *entity) stateFault() string {
+	if e.m.override != "" {
+		return ""
+	}
+	return e.m.current().Fault
 }
 
 func (e *entity) stateName() string {

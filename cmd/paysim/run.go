@@ -67,9 +67,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 2
 	}
-	if cfg.envErr != nil && !flagSet(cfg.fs, "seed") {
-		fmt.Fprintln(stderr, "paysim:", cfg.envErr)
-		return 2
+	for _, name := range []string{"seed", "journal-size", "fault-max-hold"} {
+		if err := cfg.envErrs[name]; err != nil && !flagSet(cfg.fs, name) {
+			fmt.Fprintln(stderr, "paysim:", err)
+			return 2
+		}
 	}
 	if cfg.fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "paysim: unexpected argument %q\n", cfg.fs.Arg(0))
@@ -110,17 +112,19 @@ type config struct {
 	clock      string
 	clockStart string
 	seed       int64
-	envErr     error // a PAYSIM_* value that cannot be a default
+	envErrs    map[string]error // by flag: a PAYSIM_* value that cannot be its default
 	verify     string
 	logLevel   string
 	allow      hostList
 	configPath string
 	// hsqSuccessAsString makes Huishouqian answer "success":"true" for the C# client.
 	hsqSuccessAsString bool
+	journalSize        int
+	faultMaxHold       time.Duration
 }
 
 func newFlags(getenv func(string) string, out io.Writer) *config {
-	c := &config{fs: flag.NewFlagSet("paysim", flag.ContinueOnError)}
+	c := &config{fs: flag.NewFlagSet("paysim", flag.ContinueOnError), envErrs: map[string]error{}}
 	c.fs.SetOutput(out)
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
@@ -136,7 +140,7 @@ func newFlags(getenv func(string) string, out io.Writer) *config {
 	c.fs.StringVar(&c.clockStart, "clock-start", env("PAYSIM_CLOCK_START", sim.DefaultVirtualStart.Format(time.RFC3339)), "where a virtual clock starts, RFC 3339 (PAYSIM_CLOCK_START)")
 	seed, err := strconv.ParseInt(env("PAYSIM_SEED", "1"), 10, 64)
 	if err != nil {
-		c.envErr = fmt.Errorf("PAYSIM_SEED %q is not an integer", getenv("PAYSIM_SEED"))
+		c.envErrs["seed"] = fmt.Errorf("PAYSIM_SEED %q is not an integer", getenv("PAYSIM_SEED"))
 	}
 	c.fs.Int64Var(&c.seed, "seed", seed, "seed of every generated value (PAYSIM_SEED)")
 	c.fs.StringVar(&c.verify, "verify", env("PAYSIM_VERIFY", "strict"), "request signatures: strict, log (serve anyway) or off (PAYSIM_VERIFY)")
@@ -151,9 +155,42 @@ func newFlags(getenv func(string) string, out io.Writer) *config {
 	hsqString, _ := strconv.ParseBool(env("PAYSIM_HUISHOUQIAN_SUCCESS_AS_STRING", "false"))
 	c.fs.BoolVar(&c.hsqSuccessAsString, "huishouqian-success-as-string", hsqString,
 		`Huishouqian answers "success":"true" instead of true, for C# clients (PAYSIM_HUISHOUQIAN_SUCCESS_AS_STRING)`)
+	c.fs.IntVar(&c.journalSize, "journal-size", envInt(getenv, "PAYSIM_JOURNAL_SIZE", 10000, c.envErrs, "journal-size"),
+		"requests the journal keeps; the oldest are dropped first (PAYSIM_JOURNAL_SIZE)")
+	c.fs.DurationVar(&c.faultMaxHold, "fault-max-hold", envDuration(getenv, "PAYSIM_FAULT_MAX_HOLD", 2*time.Minute, c.envErrs, "fault-max-hold"),
+		"longest a timeout fault holds a connection with no answer (PAYSIM_FAULT_MAX_HOLD)")
 	c.fs.Var(&c.allow, "notify-allow", "HOST[:PORT] notifications may go to besides loopback; repeatable (PAYSIM_NOTIFY_ALLOW, comma-separated)")
 	c.fs.Usage = func() { printUsage(out, c) }
 	return c
+}
+
+// envInt reads a whole-number default from the environment; a value that is not one is
+// kept in bad under the flag's name, reported unless the flag itself is given.
+func envInt(getenv func(string) string, name string, def int, bad map[string]error, flagName string) int {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		bad[flagName] = fmt.Errorf("%s %q is not a whole number", name, v)
+		return def
+	}
+	return n
+}
+
+// envDuration is envInt for durations.
+func envDuration(getenv func(string) string, name string, def time.Duration, bad map[string]error, flagName string) time.Duration {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		bad[flagName] = fmt.Errorf("%s %q is not a duration such as 2m", name, v)
+		return def
+	}
+	return d
 }
 
 func printUsage(w io.Writer, c *config) {
@@ -169,7 +206,14 @@ func options(cfg *config, logger *slog.Logger) ([]paysim.Option, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--verify: %w", err)
 	}
+	if cfg.journalSize < 1 {
+		return nil, fmt.Errorf("--journal-size %d must be at least 1", cfg.journalSize)
+	}
+	if cfg.faultMaxHold <= 0 {
+		return nil, fmt.Errorf("--fault-max-hold %s must be positive", cfg.faultMaxHold)
+	}
 	opts := []paysim.Option{paysim.WithSeed(cfg.seed), paysim.WithVerify(verify), paysim.WithLogger(logger),
+		paysim.WithJournalSize(cfg.journalSize), paysim.WithFaultMaxHold(cfg.faultMaxHold),
 		paysim.WithVersion(buildVersion()), paysim.WithNotifyAllow(cfg.allow...),
 		paysim.WithHints(paysim.Hints{
 			VirtualClock: "start paysim with --clock virtual",
@@ -235,6 +279,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.addr, err)
 	}
 	srv := &http.Server{Handler: ps, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(ps.Drain) // answers held by faults end, so the shutdown need not wait for them
 	core := ps.Core()
 	fmt.Fprintf(stdout, "paysim %s listening on http://%s (providers %s; clock %s at %s; seed %d; verify %s; %d scenarios)\n",
 		buildVersion(), ln.Addr(), strings.Join(ps.Providers(), ", "), core.Clock().Mode(), core.Now().Format(time.RFC3339),

@@ -48,6 +48,7 @@ func Mount(e *echo.Echo, gw *gateway.Gateway, providers []gateway.Provider, vers
 	g.GET("/orders", a.orders)
 	g.POST("/orders", a.seed)
 	a.mountNotifications(g)
+	a.mountRequests(g)
 	g.Any("/*", a.unknown)
 	return a
 }
@@ -345,6 +346,6 @@ func (a *API) seed(c echo.Context) error {
 }
 
 func (a *API) unknown(c echo.Context) error {
-	return fail(c, http.StatusNotFound, "%s %s is not a control-plane call; see GET %s/health, POST %s/reset, GET|POST %s/clock, GET %s/scenarios, POST|DELETE %s/scenarios/arm, POST %s/scenarios/reload, GET|POST %s/orders, GET %s/notifications, GET %s/notifications/wait, POST %s/notifications/{id}/redeliver",
-		c.Request().Method, c.Request().URL.Path, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix)
+	return fail(c, http.StatusNotFound, "%s %s is not a control-plane call; see GET %s/health, POST %s/reset, GET|POST %s/clock, GET %s/scenarios, POST|DELETE %s/scenarios/arm, POST %s/scenarios/reload, GET|POST %s/orders, GET %s/notifications, GET %s/notifications/wait, POST %s/notifications/{id}/redeliver, GET %s/requests, GET %s/requests/wait, POST %s/requests/count, GET|POST|DELETE %s/faults",
+		c.Request().Method, c.Request().URL.Path, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix, Prefix)
 }

@@ -53,13 +53,9 @@ func (a *API) waitNotification(c echo.Context) error {
 	if f.Order == "" && f.Provider == "" {
 		return fail(c, http.StatusBadRequest, "say what to wait for: order= (and usually state=acked), or provider=")
 	}
-	timeout := 5 * time.Second
-	if t := c.QueryParam("timeout"); t != "" {
-		d, err := time.ParseDuration(t)
-		if err != nil || d <= 0 || d > maxWait {
-			return fail(c, http.StatusBadRequest, "timeout %q must be a duration between 0 and %s, e.g. 5s", t, maxWait)
-		}
-		timeout = d
+	timeout, err := waitTimeout(c.QueryParam("timeout"))
+	if err != nil {
+		return fail(c, http.StatusBadRequest, "%v", err)
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
 	defer cancel()

@@ -14,9 +14,13 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/fault"
+	"github.com/paysim/paysim/sim/journal"
 )
 
 // Headers paysim adds to provider answers.
@@ -51,21 +55,62 @@ func ParseVerifyMode(s string) (VerifyMode, error) {
 	return "", fmt.Errorf("verify mode %q is not one of strict, log, off", s)
 }
 
-// Gateway is the policy every provider's pipeline shares.
+// Gateway is the policy every provider's pipeline shares, with what the pipeline keeps:
+// the request journal and the armed faults.
 type Gateway struct {
 	core   *sim.Simulator
 	verify VerifyMode
 	log    *slog.Logger
 	// replayWait bounds how long an identical retry waits for the first answer's bytes.
 	replayWait time.Duration
+	journal    *journal.Journal
+	faults     *faults
+	// maxHold bounds how long a fault holds a connection with no answer.
+	maxHold time.Duration
+	// drained is closed by Drain: every held answer ends at once.
+	drainOnce sync.Once
+	drained   chan struct{}
 }
 
+// Option configures a Gateway.
+type Option func(*Gateway)
+
+// WithJournalSize bounds the request journal (journal.DefaultSize when n < 1).
+func WithJournalSize(n int) Option { return func(g *Gateway) { g.journal = journal.New(n) } }
+
+// WithFaultMaxHold bounds how long a timeout fault holds a connection (default 2m).
+func WithFaultMaxHold(d time.Duration) Option {
+	return func(g *Gateway) {
+		if d > 0 {
+			g.maxHold = d
+		}
+	}
+}
+
+// DefaultFaultMaxHold is how long a timeout fault holds a connection at most.
+const DefaultFaultMaxHold = 2 * time.Minute
+
 // New builds the pipeline policy over core. An empty mode is strict.
-func New(core *sim.Simulator, verify VerifyMode) *Gateway {
+func New(core *sim.Simulator, verify VerifyMode, opts ...Option) *Gateway {
 	if verify == "" {
 		verify = VerifyStrict
 	}
-	return &Gateway{core: core, verify: verify, log: core.Logger(), replayWait: 10 * time.Second}
+	g := &Gateway{core: core, verify: verify, log: core.Logger(), replayWait: 10 * time.Second,
+		maxHold: DefaultFaultMaxHold, drained: make(chan struct{})}
+	for _, o := range opts {
+		o(g)
+	}
+	if g.journal == nil {
+		g.journal = journal.New(journal.DefaultSize)
+	}
+	g.faults = newFaults(core)
+	core.OnReset(func(provider string) {
+		if provider == "" {
+			g.journal.Reset()
+			g.faults.disarm()
+		}
+	})
+	return g
 }
 
 // Core is the simulator behind the gateway.
@@ -73,6 +118,16 @@ func (g *Gateway) Core() *sim.Simulator { return g.core }
 
 // Verify is the verify mode in force.
 func (g *Gateway) Verify() VerifyMode { return g.verify }
+
+// Journal is the request journal.
+func (g *Gateway) Journal() *journal.Journal { return g.journal }
+
+// FaultMaxHold is how long a fault holds a connection at most.
+func (g *Gateway) FaultMaxHold() time.Duration { return g.maxHold }
+
+// Drain ends every answer a fault is holding, and every one it would hold from now on, at
+// once: call it before shutting the server down, which would otherwise wait for them.
+func (g *Gateway) Drain() { g.drainOnce.Do(func() { close(g.drained) }) }
 
 // Inbound is a provider request as read off the wire, before any provider looks at it.
 type Inbound struct {
@@ -99,7 +154,7 @@ const (
 	RefuseUnknownPath                          // under the provider's prefixes, not one of its paths: 404
 	RefuseUnknownCaller                        // nobody with that identity, so no key to verify with
 	RefuseBadSignature                         // the signature does not verify
-	RefuseScenario                             // X-Paysim-Scenario names no loaded scenario
+	RefuseHeader                               // an X-Paysim-Scenario or X-Paysim-Fault that names nothing paysim has
 	RefuseInternal                             // a bug: an endpoint panicked
 )
 
@@ -115,8 +170,11 @@ type Refusal struct {
 type Meta struct {
 	// Diagnostic goes to X-Paysim-Diagnostic and the log: why the request was refused.
 	Diagnostic string
-	// Scenario goes to X-Paysim-Scenario: the scenario of the entity answered about.
-	Scenario string
+	// Scenario goes to X-Paysim-Scenario: the scenario of the entity answered about;
+	// ScenarioWhy, to the journal, says why the entity got it.
+	Scenario, ScenarioWhy string
+	// Fault is a network fault the scenario puts on this answer (sim.EntityView.Fault).
+	Fault string
 	// Code is the provider's result code, for the log line of a refusal.
 	Code string
 	// Answer is the stored answer of the entity a create request made (nil for
@@ -131,13 +189,33 @@ type Answer interface {
 	Meta() Meta
 }
 
+// Description is what a request is about, for the journal and for matching armed
+// faults; the provider reads it from its decoded request.
+type Description struct {
+	// Operation is neutral: payment, query, refund, refund_query, close, close_query,
+	// reversal or terminal.
+	Operation string
+	Merchant  string
+	// IDs are the ids the request brings (the merchant's new request id, a device id).
+	IDs []string
+	// Refers are the ids of what the request names as existing (the original order, the
+	// refund asked about): a miss on one of them is explained with what paysim holds.
+	Refers []string
+}
+
+// Operations lists the neutral operation names of a Description.
+var Operations = []string{"payment", "query", "refund", "refund_query", "close", "close_query", "reversal", "terminal"}
+
 // Protocol is one provider's wire format.
 type Protocol[Q any, A Answer] interface {
-	// Title is the provider's name as the diagnostics and the log write it ("Huifu").
+	// Name is the provider's name ("huifu"), Title the way diagnostics write it ("Huifu").
+	Name() string
 	Title() string
 	// Decode reads the envelope of a request whose body has been read; a false ok
 	// returns the refusal to send.
 	Decode(in *Inbound) (q Q, refusal A, ok bool)
+	// Describe says what a decoded request is about (path is the request's).
+	Describe(q Q, path string) Description
 	// Authenticate finds who signed q from the envelope alone, and, when verify is set,
 	// checks the signature. known is false when paysim holds no key for the claimed
 	// identity; err says why the request does not authenticate. Whatever it returns, q
@@ -157,6 +235,18 @@ type Protocol[Q any, A Answer] interface {
 	ContentType() string
 }
 
+// Tamperer is a Protocol that signs its answers: Tamper returns an encoded answer whose
+// signature no longer verifies, well-formed otherwise (the bad-signature fault).
+type Tamperer interface {
+	Tamper(body []byte) []byte
+}
+
+// Redactor is a Protocol whose answers can carry a secret (a terminal key): Redact
+// returns the body as the journal may keep it.
+type Redactor interface {
+	Redact(body []byte) []byte
+}
+
 // Endpoint is one business operation: it gets an admitted request and answers it.
 type Endpoint[Q any, A Answer] func(q Q) A
 
@@ -168,17 +258,17 @@ func Handle[Q any, A Answer](g *Gateway, proto Protocol[Q, A], serve Endpoint[Q,
 // Refuse builds a handler that answers every request with one refusal, in proto's shape:
 // the catch-all under a provider's prefixes.
 func Refuse[Q any, A Answer](g *Gateway, proto Protocol[Q, A], kind RefusalKind, detail func(r *http.Request) string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := &pipeline[Q, A]{g: g, proto: proto}
-		var zero Q
-		p.write(w, r, zero, proto.Refuse(zero, Refusal{Kind: kind, Detail: detail(r)}), statusOf(kind))
-	})
+	return &pipeline[Q, A]{g: g, proto: proto, refuse: func(r *http.Request) Refusal {
+		return Refusal{Kind: kind, Detail: detail(r)}
+	}}
 }
 
 type pipeline[Q any, A Answer] struct {
 	g     *Gateway
 	proto Protocol[Q, A]
 	serve Endpoint[Q, A]
+	// refuse, when set, answers every request with this refusal (a catch-all).
+	refuse func(r *http.Request) Refusal
 }
 
 func statusOf(kind RefusalKind) int {
@@ -191,78 +281,160 @@ func statusOf(kind RefusalKind) int {
 	return http.StatusOK
 }
 
-func (p *pipeline[Q, A]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var q Q
-	defer func() {
-		if v := recover(); v != nil {
-			p.g.log.Error(p.proto.Title()+" handler panicked", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-			p.write(w, r, q, p.proto.Refuse(q, Refusal{Kind: RefuseInternal, Detail: fmt.Sprintf("internal error: %v", v)}), http.StatusOK)
-		}
-	}()
-	a, status := p.run(r, &q)
-	p.write(w, r, q, a, status)
+// exchange is one request on its way through the pipeline, with its journal entry.
+type exchange[Q any, A Answer] struct {
+	p       *pipeline[Q, A]
+	w       http.ResponseWriter
+	r       *http.Request
+	q       Q
+	decoded bool
+	start   time.Time
+	e       journal.Entry
+	fault   *fault.Fault
+	// refusedBy is the pipeline's own refusal, when it made one.
+	refusedBy RefusalKind
 }
 
-// run is the pipeline up to the answer value; q is filled in as soon as it is decoded,
-// so that a panic later is still answered for the right caller.
-func (p *pipeline[Q, A]) run(r *http.Request, q *Q) (A, int) {
-	refuse := func(kind RefusalKind, format string, args ...any) (A, int) {
-		return p.proto.Refuse(*q, Refusal{Kind: kind, Detail: fmt.Sprintf(format, args...)}), statusOf(kind)
+func (p *pipeline[Q, A]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x := &exchange[Q, A]{p: p, w: w, r: r, start: time.Now(), e: journal.Entry{
+		At: p.g.core.Now(), Provider: p.proto.Name(), Method: r.Method, Path: r.URL.Path,
+		RequestHeader: journalHeaders(r.Header)}}
+	defer x.record()
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v) // a connection cut on purpose
+			}
+			p.g.log.Error(p.proto.Title()+" handler panicked", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			x.refuse(RefuseInternal, "internal error: %v", v)
+		}
+	}()
+	if p.refuse != nil {
+		rf := p.refuse(r)
+		x.refuse(rf.Kind, "%s", rf.Detail)
+		return
 	}
+	x.run()
+}
+
+func (x *exchange[Q, A]) refuse(kind RefusalKind, format string, args ...any) {
+	x.refusedBy = kind
+	x.send(x.p.proto.Refuse(x.q, Refusal{Kind: kind, Detail: fmt.Sprintf(format, args...)}), statusOf(kind))
+}
+
+// run is the pipeline up to the answer; x.q is kept as soon as it is decoded, so that a
+// panic later is still answered for the right caller.
+func (x *exchange[Q, A]) run() {
+	p, r := x.p, x.r
 	if r.Method != http.MethodPost {
-		return refuse(RefuseMethod, "%s %s: %s serves POST only", r.Method, r.URL.Path, p.proto.Title())
+		x.refuse(RefuseMethod, "%s %s: %s serves POST only", r.Method, r.URL.Path, p.proto.Title())
+		return
 	}
 	body, err := readBody(r)
+	x.e.Request = string(body)
 	if err == errTooLarge {
-		return refuse(RefuseBodyTooLarge, "request body is larger than %d bytes", MaxBodyBytes)
+		x.refuse(RefuseBodyTooLarge, "request body is larger than %d bytes", MaxBodyBytes)
+		return
 	} else if err != nil {
-		return refuse(RefuseBodyUnread, "reading request body: %v", err)
+		x.refuse(RefuseBodyUnread, "reading request body: %v", err)
+		return
 	}
 	in := &Inbound{Method: r.Method, Path: r.URL.Path, Header: r.Header, Body: body,
 		Scenario: r.Header.Get(ScenarioHeader), ctx: r.Context()}
-	decoded, a, ok := p.proto.Decode(in)
+	q, a, ok := p.proto.Decode(in)
 	if !ok {
-		return a, http.StatusOK
+		x.send(a, http.StatusOK)
+		return
 	}
-	*q = decoded
-	known, err := p.proto.Authenticate(*q, p.g.verify != VerifyOff)
+	x.q, x.decoded = q, true
+	x.describe()
+	// A fault asked for by header or armed acts as the network would: one that serves
+	// nothing is applied before the gateway has even looked at the signature.
+	if !x.pickFault() {
+		return
+	}
+	if x.fault != nil && !x.fault.Serves() {
+		x.withhold()
+		return
+	}
+	known, err := p.proto.Authenticate(q, p.g.verify != VerifyOff)
+	x.e.Verify = verifyNote(p.g.verify, known, err)
 	switch {
 	case p.g.verify == VerifyStrict && !known:
-		return refuse(RefuseUnknownCaller, "%v", err)
+		x.refuse(RefuseUnknownCaller, "%v", err)
+		return
 	case p.g.verify == VerifyStrict && err != nil:
-		return refuse(RefuseBadSignature, "%v", err)
+		x.refuse(RefuseBadSignature, "%v", err)
+		return
 	case p.g.verify == VerifyLog && err != nil:
 		p.g.log.Warn(p.proto.Title()+" request does not authenticate; serving anyway (verify mode log)", "path", r.URL.Path, "detail", err.Error())
 	}
-	if a, ok := p.proto.Admit(*q); !ok {
-		return a, http.StatusOK
+	if a, ok := p.proto.Admit(q); !ok {
+		x.send(a, http.StatusOK)
+		return
 	}
 	if err := p.g.core.CheckScenarioHeader(in.Scenario); err != nil {
-		return refuse(RefuseScenario, "%s", detailOf(err))
+		x.refuse(RefuseHeader, "%s", detailOf(err))
+		return
 	}
-	return p.serve(*q), http.StatusOK
+	x.send(p.serve(q), http.StatusOK)
 }
 
-// write encodes, signs and sends an answer. The answer of a create is stored before it
-// is sent; an identical retry sends the stored bytes.
-func (p *pipeline[Q, A]) write(w http.ResponseWriter, r *http.Request, q Q, a A, status int) {
+func verifyNote(mode VerifyMode, known bool, err error) string {
+	switch {
+	case mode == VerifyOff:
+		return "not checked (verify mode off)"
+	case !known:
+		return "unknown caller: " + err.Error()
+	case err != nil:
+		return "failed: " + err.Error()
+	}
+	return "ok"
+}
+
+// describe fills the journal entry with what the request is about.
+func (x *exchange[Q, A]) describe() {
+	if !x.decoded {
+		return
+	}
+	d := x.p.proto.Describe(x.q, x.r.URL.Path)
+	x.e.Operation, x.e.Merchant = d.Operation, d.Merchant
+	x.e.IDs = x.e.IDs[:0]
+	for _, id := range append(d.IDs, d.Refers...) {
+		if id != "" && !slices.Contains(x.e.IDs, id) {
+			x.e.IDs = append(x.e.IDs, id)
+		}
+	}
+}
+
+// send encodes, signs and sends an answer, through the fault if one applies. The answer
+// of a create is stored before it is sent; an identical retry sends the stored bytes.
+func (x *exchange[Q, A]) send(a A, status int) {
+	p := x.p
 	m := a.Meta()
 	var body []byte
 	if m.Answer != nil && m.Retry {
-		ctx, cancel := context.WithTimeout(r.Context(), p.g.replayWait)
+		ctx, cancel := context.WithTimeout(x.r.Context(), p.g.replayWait)
 		body = m.Answer.Wait(ctx)
 		cancel()
 	}
 	if body == nil {
-		body = p.proto.Encode(q, a)
+		body = p.proto.Encode(x.q, a)
 		if m.Answer != nil && !m.Retry {
 			m.Answer.Keep(body)
 		}
 	}
-	h := w.Header()
+	x.describe() // the endpoint may have learnt more (the merchant a terminal acts for)
+	x.e.Diagnostic, x.e.Scenario, x.e.ScenarioWhy = m.Diagnostic, m.Scenario, m.ScenarioWhy
+	if x.fault == nil && m.Fault != "" {
+		if f, err := fault.Parse(m.Fault); err == nil {
+			x.fault, x.e.FaultFrom = &f, "scenario "+m.Scenario
+		}
+	}
+	h := x.w.Header()
 	if m.Diagnostic != "" {
 		h.Set(DiagnosticHeader, HeaderSafe(m.Diagnostic))
-		p.g.log.Info(p.proto.Title()+" request refused", "path", r.URL.Path, "code", m.Code, "diagnostic", m.Diagnostic)
+		p.g.log.Info(p.proto.Title()+" request refused", "path", x.r.URL.Path, "code", m.Code, "diagnostic", m.Diagnostic)
 	}
 	if m.Scenario != "" {
 		h.Set(ScenarioHeader, m.Scenario)
@@ -271,8 +443,41 @@ func (p *pipeline[Q, A]) write(w http.ResponseWriter, r *http.Request, q Q, a A,
 		h.Set("Allow", http.MethodPost)
 	}
 	h.Set("Content-Type", p.proto.ContentType())
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	x.e.Answer = string(x.redact(body))
+	x.deliver(status, body)
+}
+
+func (x *exchange[Q, A]) redact(body []byte) []byte {
+	if r, ok := x.p.proto.(Redactor); ok {
+		return r.Redact(body)
+	}
+	return body
+}
+
+// record writes the journal entry once the answer is out (or withheld).
+func (x *exchange[Q, A]) record() {
+	e := &x.e
+	e.Took = time.Since(x.start)
+	switch {
+	case e.Fault != "":
+		e.Outcome = journal.Faulted
+	case x.refusedBy == RefuseUnknownCaller || x.refusedBy == RefuseBadSignature:
+		e.Outcome = journal.BadSignature
+	case e.Diagnostic != "":
+		e.Outcome = journal.Refused
+	default:
+		e.Outcome = journal.Served
+	}
+	if e.Outcome == journal.Refused && x.decoded {
+		d := x.p.proto.Describe(x.q, x.r.URL.Path)
+		for _, id := range d.Refers {
+			if hint := x.p.g.core.Nearest(e.Provider, d.Merchant, id); hint != "" {
+				e.Nearest = hint
+				break
+			}
+		}
+	}
+	x.p.g.journal.Add(*e)
 }
 
 // detailOf is the explanation of a core refusal, without its kind.

@@ -36,7 +36,12 @@ type fakeAns struct {
 
 func (a fakeAns) Meta() Meta { return a.meta }
 
-func (*fake) Title() string       { return "Fake" }
+func (*fake) Name() string  { return "fake" }
+func (*fake) Title() string { return "Fake" }
+
+func (*fake) Describe(q *fakeReq, path string) Description {
+	return Description{Operation: "refund", Merchant: "M", IDs: []string{q.body}}
+}
 func (*fake) ContentType() string { return "text/plain" }
 
 func (f *fake) Decode(in *Inbound) (*fakeReq, fakeAns, bool) {
@@ -159,7 +164,7 @@ func TestPipelineRefusals(t *testing.T) {
 	assert.Equal(t, "admit #5", post(h, "inadmissible").Body.String())
 
 	w = post(h, "body", ScenarioHeader, "no-such")
-	assert.Equal(t, fmt.Sprintf("refused %d #6", RefuseScenario), w.Body.String())
+	assert.Equal(t, fmt.Sprintf("refused %d #6", RefuseHeader), w.Body.String())
 	assert.Contains(t, w.Header().Get(DiagnosticHeader), `no loaded scenario "no-such"`)
 
 	w = post(h, "body", ScenarioHeader, "fake-slow")

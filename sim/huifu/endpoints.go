@@ -201,7 +201,7 @@ func finish(out map[string]string, v sim.EntityView) reply {
 	for k, val := range v.Overrides {
 		out[k] = val
 	}
-	return reply{fields: out, scenario: v.Scenario, answer: v.Answer, retry: v.Replayed}
+	return reply{fields: out, scenario: v.Scenario, why: v.SelectedBy, fault: v.Fault, answer: v.Answer, retry: v.Replayed}
 }
 
 // paymentLocator picks how a request names the original order: the global hf_seq_id if

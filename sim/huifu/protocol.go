@@ -13,6 +13,7 @@ type protocol struct{ p *Provider }
 
 var _ gateway.Protocol[*request, reply] = protocol{}
 
+func (protocol) Name() string        { return Name }
 func (protocol) Title() string       { return "Huifu" }
 func (protocol) ContentType() string { return "application/json;charset=UTF-8" }
 
@@ -72,7 +73,7 @@ func (protocol) Refuse(req *request, r gateway.Refusal) reply {
 		return failure(codeInvalid, descBadSign, r.Detail)
 	case gateway.RefuseBadSignature:
 		return withEcho(failure(codeInvalid, descBadSign, r.Detail), req)
-	case gateway.RefuseScenario:
+	case gateway.RefuseHeader:
 		return withEcho(failure(codeInvalid, "无效参数", r.Detail), req)
 	}
 	return failure(codeSystem, descSystem, r.Detail)
@@ -95,3 +96,19 @@ func (pr protocol) Encode(_ *request, rep reply) []byte {
 	body = append(body, sign...)
 	return append(body, `"}`...)
 }
+
+// operations maps Huifu's path endings to the neutral operation.
+var operations = map[string]string{"jspay": "payment", "micropay": "payment", "query": "query", "refund": "refund",
+	"refundquery": "refund_query", "close": "close", "closequery": "close_query"}
+
+// Describe names the request's merchant (huifu_id), its own request id and the ids of
+// what it refers to.
+func (protocol) Describe(req *request, path string) gateway.Description {
+	return gateway.Description{Operation: gateway.OperationOf(path, operations), Merchant: req.str("huifu_id"),
+		IDs: []string{req.str("req_seq_id")},
+		Refers: []string{req.str("org_req_seq_id"), req.str("org_hf_seq_id"), req.str("out_ord_id"),
+			req.str("mer_ord_id"), req.str("org_party_order_id")}}
+}
+
+// Tamper breaks the answer's sign for the bad-signature fault.
+func (protocol) Tamper(body []byte) []byte { return gateway.TamperField(body, "sign") }

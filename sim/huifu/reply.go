@@ -16,6 +16,8 @@ type reply struct {
 	fields     map[string]string
 	diagnostic string // X-Paysim-Diagnostic: why the request was refused
 	scenario   string // X-Paysim-Scenario: which scenario the entity runs
+	why        string // why the entity got it, for the journal
+	fault      string // the network fault its scenario puts on this answer
 	// answer is the created entity's stored answer; retry says this is an identical
 	// retry, answered with the bytes stored there.
 	answer *sim.StoredAnswer
@@ -23,7 +25,8 @@ type reply struct {
 }
 
 func (r reply) Meta() gateway.Meta {
-	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, Code: r.fields["resp_code"], Answer: r.answer, Retry: r.retry}
+	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, ScenarioWhy: r.why, Fault: r.fault,
+		Code: r.fields["resp_code"], Answer: r.answer, Retry: r.retry}
 }
 
 func failure(code, desc, diagnostic string) reply {

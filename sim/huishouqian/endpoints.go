@@ -167,7 +167,7 @@ func finishedDate(v sim.EntityView) string {
 // and sends them again to an identical retry.
 func finish(out map[string]string, v sim.EntityView) reply {
 	maps.Copy(out, v.Overrides)
-	return reply{result: out, scenario: v.Scenario, answer: v.Answer, retry: v.Replayed}
+	return reply{result: out, scenario: v.Scenario, why: v.SelectedBy, fault: v.Fault, answer: v.Answer, retry: v.Replayed}
 }
 
 // notFoundResult is a query miss: success:true with respCode 200004 (HQ-A2).

@@ -13,6 +13,7 @@ type protocol struct{ p *Provider }
 
 var _ gateway.Protocol[*request, reply] = protocol{}
 
+func (protocol) Name() string        { return Name }
 func (protocol) Title() string       { return "Huishouqian" }
 func (protocol) ContentType() string { return "application/json;charset=UTF-8" }
 
@@ -88,7 +89,7 @@ func (protocol) Refuse(_ *request, r gateway.Refusal) reply {
 		return failure(codeMethod, msgMethod, r.Detail)
 	case gateway.RefuseUnknownCaller, gateway.RefuseBadSignature:
 		return failure(codeSign, msgSign, r.Detail)
-	case gateway.RefuseScenario:
+	case gateway.RefuseHeader:
 		return failure(codeParam, msgParam+"请求参数不合法", r.Detail)
 	}
 	return failure(codeSystem, msgSystem, r.Detail)
@@ -104,3 +105,31 @@ func (pr protocol) Encode(req *request, rep reply) []byte {
 	}
 	return pr.p.encode(rep, signer.SignKey)
 }
+
+// neutralOps maps the gateway's methods to the neutral operation.
+var neutralOps = map[string]string{MethodMainSwept: "payment", MethodBeSwept: "payment", MethodQuery: "query",
+	MethodRefund: "refund", MethodRefundQuery: "refund_query"}
+
+// Describe names the request's merchant and the transNo of signContent: a create's own,
+// a query's the one asked about.
+func (protocol) Describe(req *request, _ string) gateway.Description {
+	d := gateway.Description{Operation: neutralOps[req.method], Merchant: req.merchantNo}
+	biz := req.biz
+	if biz == nil { // not admitted yet: read signContent for the journal only
+		var err error
+		if biz, err = parseSignContent(req.signContent); err != nil {
+			return d
+		}
+	}
+	switch d.Operation {
+	case "payment", "refund":
+		d.IDs = []string{biz.str(fTransNo)}
+	default:
+		d.Refers = []string{biz.str(fTransNo)}
+	}
+	d.Refers = append(d.Refers, biz.str(fOrigTransNo))
+	return d
+}
+
+// Tamper breaks the answer's sign for the bad-signature fault.
+func (protocol) Tamper(body []byte) []byte { return gateway.TamperField(body, "sign") }

@@ -21,6 +21,8 @@ type reply struct {
 	errorMsg   string
 	diagnostic string // X-Paysim-Diagnostic: why the request was refused or missed
 	scenario   string // X-Paysim-Scenario: which scenario the entity runs
+	why        string // why the entity got it, for the journal
+	fault      string // the network fault its scenario puts on this answer
 	// answer is the created entity's stored answer; retry says this is an identical
 	// retry, answered with the bytes stored there.
 	answer *sim.StoredAnswer
@@ -34,7 +36,8 @@ func (r reply) Meta() gateway.Meta {
 	if code == "" {
 		code = r.result["respCode"]
 	}
-	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, Code: code, Answer: r.answer, Retry: r.retry}
+	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, ScenarioWhy: r.why, Fault: r.fault,
+		Code: code, Answer: r.answer, Retry: r.retry}
 }
 
 // failure is the gateway's error envelope, success:false. Both errorCode and errorMsg are

@@ -50,7 +50,7 @@ func (p *Provider) reverse(req *request, op string) reply {
 	if !v.Status.Final() {
 		p.inflight.closeStarted(order.Key)
 	}
-	rep := outcome(closeResult(v), closeFields(v)).apply(v.Overrides)
+	rep := outcome(closeResult(v), closeFields(v)).about(v.EntityView)
 	rep.scenario = v.Scenario
 	return rep
 }

@@ -113,7 +113,7 @@ func (p *Provider) createOrder(req *request, k orderKind) reply {
 	} else {
 		rep = precreateAnswer(v)
 	}
-	rep = rep.apply(v.Overrides)
+	rep = rep.about(v.EntityView)
 	rep.scenario = v.Scenario
 	return rep
 }

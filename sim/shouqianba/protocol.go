@@ -16,6 +16,7 @@ type protocol struct {
 
 var _ gateway.Protocol[*request, reply] = protocol{}
 
+func (protocol) Name() string        { return Name }
 func (protocol) Title() string       { return "Shouqianba" }
 func (protocol) ContentType() string { return "application/json;charset=UTF-8" }
 
@@ -114,7 +115,7 @@ func (protocol) Refuse(_ *request, r gateway.Refusal) reply {
 		return gatewayError(errInvalidTerminal, msgInvalidTerminal, r.Detail)
 	case gateway.RefuseBadSignature:
 		return gatewayError(errIllegalSign, msgIllegalSign, r.Detail)
-	case gateway.RefuseScenario:
+	case gateway.RefuseHeader:
 		return gatewayError(errInvalidParams, msgInvalidParams, r.Detail)
 	}
 	return gatewayError(errSystem, msgSystem, r.Detail)
@@ -122,3 +123,23 @@ func (protocol) Refuse(_ *request, r gateway.Refusal) reply {
 
 // Encode writes the vendor's JSON envelope; Shouqianba does not sign answers.
 func (protocol) Encode(_ *request, rep reply) []byte { return encode(rep) }
+
+// operations maps Shouqianba's path endings to the neutral operation.
+var operations = map[string]string{"activate": "terminal", "checkin": "terminal", "pay": "payment", "precreate": "payment",
+	"query": "query", "refund": "refund", "revoke": "reversal", "cancel": "reversal"}
+
+// Describe names the merchant the signing terminal belongs to, the request's own ids and
+// the order it names.
+func (protocol) Describe(req *request, path string) gateway.Description {
+	d := gateway.Description{Operation: gateway.OperationOf(path, operations), Merchant: req.who.terminal.MerchantSN,
+		IDs: []string{req.str("refund_request_no"), req.str("device_id")}}
+	if d.Operation == "payment" {
+		d.IDs = append(d.IDs, req.str("client_sn"))
+	} else {
+		d.Refers = []string{req.str("sn"), req.str("client_sn")}
+	}
+	return d
+}
+
+// Redact keeps terminal keys, which activate and checkin hand out, out of the journal.
+func (protocol) Redact(body []byte) []byte { return gateway.RedactField(body, "terminal_key") }

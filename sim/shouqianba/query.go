@@ -27,21 +27,21 @@ func (p *Provider) query(req *request) reply {
 			if c.Status.Final() {
 				p.inflight.closeDecided(v.Key)
 			}
-			return outcome(bizSuccess, closeFields(c)).apply(c.Overrides)
+			return outcome(bizSuccess, closeFields(c)).about(c.EntityView)
 		}
 	}
 	// A paid order's last operation is its latest refund, if it has one: closes come
 	// before refunds or not at all.
 	if alias, ok := p.inflight.latestRefund(v.Key); ok && v.Status == sim.StatusSuccess {
 		if r, err := p.core.QueryRefund(Name, merchant, sim.ByAlias(aliasRefund, alias)); err == nil {
-			return outcome(bizSuccess, refundFields(r)).apply(r.Overrides)
+			return outcome(bizSuccess, refundFields(r)).about(r.EntityView)
 		}
 	}
 	rep := outcome(bizSuccess, orderFields(v))
 	if v.Closure == sim.ClosureExpired {
 		rep = rep.withError(codeTradeTimeout)
 	}
-	return rep.apply(v.Overrides)
+	return rep.about(v.EntityView)
 }
 
 // queryRefund reports the latest refund made under refund_request_no on the order.
@@ -56,7 +56,7 @@ func (p *Provider) queryRefund(merchant string, req *request, no string) reply {
 		return refusal(sim.Errorf(sim.ErrNotFound, "order %s (client_sn %s) has no refund with refund_request_no %q", v.ProviderID, v.ID, no),
 			refusalContext{op: sim.OpRefund})
 	}
-	rep := outcome(bizSuccess, refundFields(r)).apply(r.Overrides)
+	rep := outcome(bizSuccess, refundFields(r)).about(r.EntityView)
 	if r.Status == sim.StatusFailed {
 		rep.diagnostic = fmt.Sprintf("refund_request_no %s of order %s failed (scenario %s); a refund with the same refund_request_no is a retry (SQ-A5)", no, v.ProviderID, r.Scenario)
 	}

@@ -74,5 +74,5 @@ func refundAnswer(v sim.RefundView) reply {
 	if v.Status == sim.StatusFailed {
 		rep = rep.withError(codeTradeFailed)
 	}
-	return rep.apply(v.Overrides)
+	return rep.about(v.EntityView)
 }

@@ -21,13 +21,15 @@ type reply struct {
 	biz          *biz
 	diagnostic   string // X-Paysim-Diagnostic: why the request was refused
 	scenario     string // X-Paysim-Scenario: which scenario the entity answered about runs
+	why          string // why the entity got its scenario, for the journal
+	fault        string // the network fault its scenario puts on this answer
 }
 
 // Meta carries no stored answer: Shouqianba answers a retry from the entity as it stands
 // now (CLIENT_SN_CONFLICT for a pay, the refund's current state for a refund, SQ-A5),
 // never with the first bytes, so there is nothing to keep.
 func (r reply) Meta() gateway.Meta {
-	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, Code: r.code()}
+	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, ScenarioWhy: r.why, Fault: r.fault, Code: r.code()}
 }
 
 // code is the result code the log line of a refusal names: the error code at whichever
@@ -95,6 +97,15 @@ func outcome(result string, data orderData) reply {
 // withError adds a business error code to an outcome (PAY_FAIL + TRADE_TIMEOUT ...).
 func (r reply) withError(code string) reply {
 	r.biz.errorCode, r.biz.errorMessage = code, bizMessages[code]
+	return r
+}
+
+// about makes the answer one about the entity v: its state's overrides, and for the
+// journal and the pipeline its scenario's reason and fault. It does not name the scenario
+// in X-Paysim-Scenario; the answers that do set it themselves.
+func (r reply) about(v sim.EntityView) reply {
+	r = r.apply(v.Overrides)
+	r.why, r.fault = v.SelectedBy, v.Fault
 	return r
 }
 

@@ -1,14 +1,17 @@
 package simtest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
+	"github.com/paysim/paysim/sim/journal"
 )
 
 // Adapter is what the conformance suite needs of one provider: how to build it, how its
@@ -53,13 +56,19 @@ func Conformance(t *testing.T, a Adapter) {
 	t.Run("101 concurrent refunds never exceed the payment", func(t *testing.T) { conformRace(t, a) })
 	t.Run("identical concurrent retries get the one stored answer", func(t *testing.T) { conformRetries(t, a) })
 	t.Run("the same seed gives the same bytes", func(t *testing.T) { conformDeterminism(t, a) })
+	t.Run("every network fault does what it says, booked or not", func(t *testing.T) { conformFaults(t, a) })
 }
 
 type conformEnv struct {
 	core *sim.Simulator
+	gw   *gateway.Gateway
 	p    gateway.Provider
 	url  string
 }
+
+// conformHold is how long the suite's timeout faults hold a connection: long enough to be
+// a hold, short enough for a test.
+const conformHold = 300 * time.Millisecond
 
 func (a Adapter) env(t testing.TB, opts ...sim.Option) *conformEnv {
 	t.Helper()
@@ -68,7 +77,8 @@ func (a Adapter) env(t testing.TB, opts ...sim.Option) *conformEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &conformEnv{core: core, p: p, url: Serve(t, core, p, gateway.VerifyStrict).URL}
+	gw := gateway.New(core, gateway.VerifyStrict, gateway.WithFaultMaxHold(conformHold))
+	return &conformEnv{core: core, gw: gw, p: p, url: ServeGateway(t, gw, p).URL}
 }
 
 // send makes one request and reads the answer as a client would; a client-rejected
@@ -232,4 +242,92 @@ func conformDeterminism(t *testing.T, a Adapter) {
 		e := a.env(t, sim.WithSeed(seed))
 		return a.Script(t, e.url)
 	})
+}
+
+// conformFaults arms each fault for the next refund, sends one, and checks what the
+// client saw, whether the refund was booked, and that a retry of a booked one gets the
+// answer that was lost, once, however many retries arrive at once.
+func conformFaults(t *testing.T, a Adapter) {
+	for _, tt := range []struct {
+		fault  string
+		booked bool
+		// answered: the client reads a whole answer it accepts; else it sees an error or
+		// a non-provider status.
+		answered bool
+		status   int
+	}{
+		{"delay:50ms", true, true, http.StatusOK},
+		{"timeout", false, false, 0},
+		{"reset", false, false, 0},
+		{"empty", false, false, 0},
+		{"http:502", false, false, http.StatusBadGateway},
+		{"truncate", true, false, 0},
+		{"bad-signature", true, false, http.StatusOK},
+		{"commit-then-reset", true, false, 0},
+		{"commit-then-timeout", true, false, 0},
+		{"commit-then-empty", true, false, 0},
+	} {
+		t.Run(tt.fault, func(t *testing.T) {
+			e := a.env(t)
+			a.SeedOrder(t, e.core, e.p, "fault-order", 100)
+			armed, err := e.gw.ArmFault(gateway.FaultSpec{Fault: tt.fault, Provider: a.Name, Operation: "refund"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, h, body := a.Refund(t, e.url, "fault-order", "fault-refund", 30)
+			if tt.fault == "bad-signature" && len(e.gw.ArmedFaults()) == 1 {
+				// Still armed: the provider does not sign its answers, so it never takes one.
+				t.Skipf("%s answers are not signed", a.Name)
+			}
+			ans, rerr := a.Read(status, h, body)
+			switch {
+			case tt.answered && rerr != nil:
+				t.Fatalf("the client should read the answer, got %v", rerr)
+			case !tt.answered && rerr == nil && status == http.StatusOK:
+				t.Fatalf("the client read a whole answer (code %s), want the fault to stop it", ans.Code)
+			case tt.status != 0 && status != tt.status:
+				t.Fatalf("status %d, want %d", status, tt.status)
+			}
+			v, err := e.core.QueryPayment(a.Name, a.Merchant, sim.ByID("fault-order"), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.Refunded + v.Pending; (got == 30) != tt.booked {
+				t.Fatalf("refunded %s + pending %s after %s; booked should be %v", v.Refunded, v.Pending, tt.fault, tt.booked)
+			}
+			// The entry is written once the handler is done, which may be after the client
+			// saw its connection cut.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			entry, ok, seen := e.gw.Journal().Wait(ctx, journal.Filter{Order: "fault-refund"})
+			if !ok || entry.Fault != tt.fault || entry.FaultFrom == "" {
+				t.Fatalf("the journal should hold the refund with fault %s (armed #%d), got %+v (seen %+v)", tt.fault, armed.ID, entry, seen)
+			}
+			if !tt.booked {
+				return
+			}
+			// The retries of a booked request (the app's retry logic) get the answer that
+			// was lost, and book nothing more, however many arrive at once.
+			bodies := make([][]byte, 8)
+			var wg sync.WaitGroup
+			for i := range bodies {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, _, bodies[i] = a.Refund(t, e.url, "fault-order", "fault-refund", 30)
+				}()
+			}
+			wg.Wait()
+			lost := entry.Answer
+			for i, b := range bodies {
+				if string(b) != lost {
+					t.Errorf("retry %d got\n%s\nnot the answer the faulted request was given:\n%s", i, b, lost)
+				}
+			}
+			v, _ = e.core.QueryPayment(a.Name, a.Merchant, sim.ByID("fault-order"), false)
+			if v.Refunded+v.Pending != 30 {
+				t.Errorf("refunded %s + pending %s after the retries, want 0.30 booked once", v.Refunded, v.Pending)
+			}
+		})
+	}
 }

@@ -244,7 +244,13 @@ func NewCore(t testing.TB, scenarios fs.FS, opts ...sim.Option) (*sim.Simulator,
 // test's lifetime, verifying requests in mode (strict when empty).
 func Serve(t testing.TB, core *sim.Simulator, p gateway.Provider, mode gateway.VerifyMode) *httptest.Server {
 	t.Helper()
-	h, err := server.New(gateway.New(core, mode), []gateway.Provider{p}, "test")
+	return ServeGateway(t, gateway.New(core, mode), p)
+}
+
+// ServeGateway is Serve with a gateway of the test's own (a journal size, a fault hold).
+func ServeGateway(t testing.TB, gw *gateway.Gateway, p gateway.Provider) *httptest.Server {
+	t.Helper()
+	h, err := server.New(gw, []gateway.Provider{p}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

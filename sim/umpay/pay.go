@@ -178,7 +178,7 @@ func paidFields(v sim.PaymentView) map[string]string {
 // and sends them again to an identical retry.
 func finish(out map[string]string, v sim.EntityView) reply {
 	maps.Copy(out, v.Overrides)
-	return reply{fields: out, scenario: v.Scenario, answer: v.Answer, retry: v.Replayed}
+	return reply{fields: out, scenario: v.Scenario, why: v.SelectedBy, fault: v.Fault, answer: v.Answer, retry: v.Replayed}
 }
 
 // PrepareSeed mints what a paid order created through qrpay would carry. Fields may ask

@@ -14,6 +14,7 @@ type protocol struct{ p *Provider }
 
 var _ gateway.Protocol[*request, reply] = protocol{}
 
+func (protocol) Name() string        { return Name }
 func (protocol) Title() string       { return "Umpay" }
 func (protocol) ContentType() string { return "application/json;charset=UTF-8" }
 
@@ -72,7 +73,7 @@ func (protocol) Refuse(_ *request, r gateway.Refusal) reply {
 		return failure(codeFormat, msgUnknownPath, r.Detail)
 	case gateway.RefuseUnknownCaller, gateway.RefuseBadSignature:
 		return failure(codeBadSignature, msgBadSignature, r.Detail)
-	case gateway.RefuseScenario:
+	case gateway.RefuseHeader:
 		return failure(codeFormat, msgFormat, r.Detail)
 	}
 	return failure(codeSystem, msgSystem, r.Detail)
@@ -89,3 +90,24 @@ func (pr protocol) Encode(_ *request, rep reply) []byte {
 	}
 	return marshal(members, sig)
 }
+
+// operations maps Umpay's route names to the neutral operation.
+var operations = map[string]string{"micropay": "payment", "qrpay": "payment", "unifiedorder": "payment",
+	"queryorder": "query", "refund": "refund", "refundquery": "refund_query", "closeorder": "close", "cancelorder": "reversal"}
+
+// Describe names the request's merchant (acqMerId) and its order numbers: a create's
+// orderNo is its own, a query's, close's or cancel's names the order asked about.
+func (protocol) Describe(req *request, path string) gateway.Description {
+	d := gateway.Description{Operation: gateway.OperationOf(path, operations), Merchant: req.str("acqMerId")}
+	switch d.Operation {
+	case "payment", "refund":
+		d.IDs = []string{req.str("orderNo")}
+	default:
+		d.Refers = []string{req.str("orderNo")}
+	}
+	d.Refers = append(d.Refers, req.str(fOrigOrderNo), req.str("transactionId"))
+	return d
+}
+
+// Tamper breaks the answer's signature for the bad-signature fault.
+func (protocol) Tamper(body []byte) []byte { return gateway.TamperField(body, "signature") }
