@@ -21,8 +21,10 @@ import (
 
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/huifu/huifutest"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
+	"github.com/paysim/paysim/sim/journal"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
 	"github.com/paysim/paysim/sim/umpay/umpaytest"
 )
@@ -161,6 +163,98 @@ func (s *Server) WaitNotification(order, state string, timeout time.Duration) si
 	}
 	var out sim.Notification
 	s.control(http.MethodGet, "/notifications/wait?"+q.Encode(), nil, http.StatusOK, &out)
+	return out
+}
+
+// RequestFilter selects journaled requests; empty fields match everything.
+type RequestFilter struct {
+	Provider string
+	Merchant string
+	// Order matches any id the request names: its own, the original order's.
+	Order string
+	// Path matches the path exactly, or every path below it when it ends in "/" or "*".
+	Path string
+	// Outcome is served, refused, bad_signature or fault.
+	Outcome string
+}
+
+func (f RequestFilter) query() url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"provider": f.Provider, "merchant": f.Merchant, "order": f.Order, "path": f.Path, "outcome": f.Outcome} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}
+
+// Requests lists the journaled requests f selects, newest first (at most 1,000): what the
+// app sent, what it got, the verification, the scenario and the fault.
+func (s *Server) Requests(f RequestFilter) []journal.Entry {
+	s.t.Helper()
+	q := f.query()
+	q.Set("limit", "1000")
+	var out struct {
+		Requests []journal.Entry `json:"requests"`
+	}
+	s.control(http.MethodGet, "/requests?"+q.Encode(), nil, http.StatusOK, &out)
+	return out.Requests
+}
+
+// CountRequests is the number of journaled requests f selects, for "exactly one refund
+// was sent" assertions.
+func (s *Server) CountRequests(f RequestFilter) int {
+	s.t.Helper()
+	in := map[string]string{}
+	for k, vs := range f.query() {
+		in[k] = vs[0]
+	}
+	var out struct {
+		Count int `json:"count"`
+	}
+	s.control(http.MethodPost, "/requests/count", in, http.StatusOK, &out)
+	return out.Count
+}
+
+// WaitRequest waits up to timeout for a journaled request f selects, and fails the test
+// with what was seen instead.
+func (s *Server) WaitRequest(f RequestFilter, timeout time.Duration) journal.Entry {
+	s.t.Helper()
+	q := f.query()
+	q.Set("timeout", timeout.String())
+	var out journal.Entry
+	s.control(http.MethodGet, "/requests/wait?"+q.Encode(), nil, http.StatusOK, &out)
+	return out
+}
+
+// Fault is a network fault to arm.
+type Fault struct {
+	// Fault is its name: delay:2s, timeout, reset, empty, http:502, truncate,
+	// bad-signature, commit-then-reset, commit-then-timeout, commit-then-empty.
+	Fault string
+	// Provider and Operation (payment, query, refund, refund_query, close, close_query,
+	// reversal, terminal) narrow it; empty: any.
+	Provider, Operation string
+	Times               int           // 0: once
+	TTL                 time.Duration // 0: no limit
+	Probability         float64       // 0: every matching request
+}
+
+// ArmFault arms a fault for the next matching requests.
+func (s *Server) ArmFault(f Fault) gateway.ArmedFault {
+	s.t.Helper()
+	in := map[string]any{"fault": f.Fault, "provider": f.Provider, "operation": f.Operation}
+	if f.Times > 0 {
+		in["times"] = f.Times
+	}
+	if f.TTL > 0 {
+		in["ttl"] = f.TTL.String()
+	}
+	if f.Probability > 0 {
+		in["probability"] = f.Probability
+	}
+	var out gateway.ArmedFault
+	s.control(http.MethodPost, "/faults", in, http.StatusCreated, &out)
 	return out
 }
 

@@ -818,3 +818,70 @@ func TestLoadScenariosTwoDefaultsWithoutProviderList(t *testing.T) {
 	require.Len(t, le.Problems, 1)
 	assert.Contains(t, le.Problems[0].String(), `b.yaml:1: scenario "refund-b" is a second default`)
 }
+
+func TestParseScenarioFaults(t *testing.T) {
+	sc, problems := sim.ParseScenario("lost.yaml", lines(
+		"version: 1",
+		"name: refund-answer-lost",
+		"operation: refund",
+		"fault: commit-then-reset",
+		"states:",
+		"  - name: processing",
+		"    status: processing",
+		"    fault: delay:2s",
+		"    until: {queries: 1}",
+		"    next: done",
+		"  - name: done",
+		"    status: success",
+	), allProviders)
+	require.Empty(t, problems)
+	assert.Equal(t, "commit-then-reset", sc.Fault)
+	assert.Equal(t, "delay:2s", sc.States[0].Fault)
+	assert.Empty(t, sc.States[1].Fault)
+
+	for _, tt := range []struct {
+		name string
+		src  []byte
+		want string
+	}{
+		{"unknown fault on the scenario", lines("version: 1", "name: x", "operation: refund", "fault: explode",
+			"states: [{name: a, status: success}]"), `x.yaml:4: fault "explode" is not one of`},
+		{"bad delay on a state", lines("version: 1", "name: x", "operation: refund", "states:",
+			"  - {name: a, status: success, fault: \"delay:forever\"}"), "x.yaml:5: fault \"delay:forever\": delay takes a duration"},
+		{"fault on a reject", lines("version: 1", "name: x", "operation: refund", "fault: reset",
+			"reject: {error: not_found}"), "x.yaml:1: a reject scenario refuses the operation and has no answer of its own to fault"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, problems := sim.ParseScenario("x.yaml", tt.src, allProviders)
+			require.NotEmpty(t, problems)
+			var all []string
+			for _, p := range problems {
+				all = append(all, p.String())
+			}
+			assert.Contains(t, strings.Join(all, "\n"), tt.want)
+		})
+	}
+}
+
+// The scenario's fault is on the answer that creates the entity; a state's on the status
+// queries answered in it; a retry gets none (it is answered with the stored bytes).
+func TestScenarioFaultsOnViews(t *testing.T) {
+	s, _ := newSim(t, sc("lost", sim.OpRefund, "default: true", "fault: commit-then-reset",
+		"states: [{name: p, status: processing, fault: \"http:503\", until: {queries: 2}, next: s}, {name: s, status: success}]"))
+	seed(t, s, "huifu", "P", 100)
+	created, err := s.CreateRefund(refundReq("huifu", "P", "R", 40))
+	require.NoError(t, err)
+	assert.Equal(t, "commit-then-reset", created.Fault)
+	assert.NotEmpty(t, created.SelectedBy)
+	retry, err := s.CreateRefund(refundReq("huifu", "P", "R", 40))
+	require.NoError(t, err)
+	assert.Empty(t, retry.Fault, "a retry is answered with what the first request was sent")
+	q, err := s.QueryRefund("huifu", merchant, sim.ByID("R"))
+	require.NoError(t, err)
+	assert.Equal(t, sim.StatusProcessing, q.Status)
+	assert.Equal(t, "http:503", q.Fault, "a query answered in the state gets its fault")
+	q, err = s.QueryRefund("huifu", merchant, sim.ByID("R"))
+	require.NoError(t, err)
+	assert.Equal(t, sim.StatusSuccess, q.Status, "the second query moved it on")
+	assert.Empty(t, q.Fault, "the state it answers from has no fault")
+}

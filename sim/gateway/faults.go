@@ -173,32 +173,12 @@ func (x *exchange[Q, A]) pickFault() bool {
 
 // withhold applies a fault that serves nothing: the request never reached the gateway's
 // business, as if a proxy or the network had eaten it.
-func (x *exchange[Q, A]) withhold() {
-	f := *x.fault
-	x.e.Fault = f.String()
-	x.logFault()
-	switch f.Kind {
-	case fault.HTTP:
-		body := proxyPage(f.Status)
-		h := x.w.Header()
-		h.Set("Content-Type", "text/html")
-		h.Set("Server", "nginx")
-		h.Set(FaultHeader, f.String())
-		x.e.Status, x.e.Answer = f.Status, string(body)
-		x.w.WriteHeader(f.Status)
-		_, _ = x.w.Write(body)
-	case fault.Timeout:
-		x.hold()
-		x.cut(false)
-	case fault.Reset:
-		x.cut(true)
-	case fault.Empty:
-		x.cut(false)
-	}
-}
+func (x *exchange[Q, A]) withhold() { x.deliver(0, nil) }
 
-// deliver sends the answer, through the fault if there is one. The request has been
-// served: the entity is booked and its answer stored, whatever the client gets.
+// deliver sends the answer, through the fault if there is one. A fault that serves
+// (delay, truncate, bad-signature, commit-then-*) comes after the request was served:
+// the entity is booked and its answer stored, whatever the client gets. The others also
+// come after serving when a scenario asks for them on an answer.
 func (x *exchange[Q, A]) deliver(status int, body []byte) {
 	if x.fault == nil {
 		x.write(status, body)
@@ -221,15 +201,24 @@ func (x *exchange[Q, A]) deliver(status int, body []byte) {
 	case fault.Truncate:
 		x.e.Status = status
 		x.truncate(status, body)
-	case fault.CommitThenTimeout:
+	case fault.HTTP:
+		page := proxyPage(f.Status)
+		h := x.w.Header()
+		for k := range h {
+			delete(h, k) // a proxy's page says nothing of the provider's answer
+		}
+		h.Set("Content-Type", "text/html")
+		h.Set("Server", "nginx")
+		h.Set(FaultHeader, f.String())
+		x.e.Answer = string(page)
+		x.write(f.Status, page)
+	case fault.Timeout, fault.CommitThenTimeout:
 		x.hold()
 		x.cut(false)
-	case fault.CommitThenReset:
+	case fault.Reset, fault.CommitThenReset:
 		x.cut(true)
-	case fault.CommitThenEmpty:
+	case fault.Empty, fault.CommitThenEmpty:
 		x.cut(false)
-	default:
-		x.write(status, body)
 	}
 }
 

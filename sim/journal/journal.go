@@ -67,7 +67,8 @@ type Filter struct {
 	Merchant string
 	// Order matches any id of the entry.
 	Order string
-	// Path matches a prefix of the path.
+	// Path matches the path exactly, or every path below it when it ends in "/" or "*"
+	// ("/v3/trade/payment/scanpay/*").
 	Path    string
 	Outcome string
 	// After keeps entries newer than this sequence number.
@@ -76,7 +77,7 @@ type Filter struct {
 
 func (f Filter) matches(e *Entry) bool {
 	if (f.Provider != "" && e.Provider != f.Provider) || (f.Merchant != "" && e.Merchant != f.Merchant) ||
-		(f.Path != "" && !strings.HasPrefix(e.Path, f.Path)) || (f.Outcome != "" && e.Outcome != f.Outcome) ||
+		(f.Path != "" && !pathMatches(f.Path, e.Path)) || (f.Outcome != "" && e.Outcome != f.Outcome) ||
 		e.Seq <= f.After {
 		return false
 	}
@@ -89,6 +90,16 @@ func (f Filter) matches(e *Entry) bool {
 		}
 	}
 	return false
+}
+
+func pathMatches(filter, path string) bool {
+	if prefix, ok := strings.CutSuffix(filter, "*"); ok {
+		return strings.HasPrefix(path, prefix)
+	}
+	if strings.HasSuffix(filter, "/") {
+		return strings.HasPrefix(path, filter)
+	}
+	return path == filter
 }
 
 // Journal is the bounded ring. It is safe for concurrent use.
