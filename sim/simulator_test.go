@@ -1419,3 +1419,35 @@ func TestScrubText(t *testing.T) {
 		assert.Equal(t, tt.want, sim.ScrubText(tt.in), "%q", tt.in)
 	}
 }
+
+func TestNearest(t *testing.T) {
+	s, _ := newSim(t)
+	seed(t, s, "huifu", "pay202612010001", 100)
+	req := payReq("umpay", "UM-ORDER-7", 100)
+	_, err := s.SeedPayment(req)
+	require.NoError(t, err)
+	other := payReq("huifu", "pay-of-another", 100)
+	other.Merchant = "OTHER"
+	_, err = s.SeedPayment(other)
+	require.NoError(t, err)
+
+	for _, tt := range []struct {
+		provider, merchant, id, want string
+	}{
+		{"huifu", merchant, "pay202612010001", ""},
+		{"huifu", merchant, "pay202612010002", `merchant ` + merchant + ` has payment "pay202612010001" (1 character(s) differ)`},
+		{"huifu", merchant, "pay-of-another", `payment "pay-of-another" exists under merchant OTHER`},
+		{"huifu", merchant, "UM-ORDER-7", `payment "UM-ORDER-7" exists on umpay`},
+		{"huifu", merchant, "completely-different", ""},
+		{"huifu", merchant, "", ""},
+	} {
+		t.Run(tt.id, func(t *testing.T) {
+			got := s.Nearest(tt.provider, tt.merchant, tt.id)
+			if tt.want == "" {
+				assert.Empty(t, got)
+				return
+			}
+			assert.Contains(t, got, tt.want)
+		})
+	}
+}

@@ -201,6 +201,8 @@ func TestBadValues(t *testing.T) {
 		{"log level from env", map[string]string{"PAYSIM_LOG_LEVEL": "loud"}, nil, []string{`"loud"`}},
 		{"keys", nil, []string{"--keys", "/nonexistent/paysim-keys"}, []string{"loading Huifu keys"}},
 		{"scenarios", nil, []string{"--scenarios", "/nonexistent/paysim-scenarios"}, []string{"loading scenarios", "/nonexistent/paysim-scenarios"}},
+		{"journal size", nil, []string{"--journal-size", "0"}, []string{"--journal-size 0 must be at least 1"}},
+		{"fault hold", nil, []string{"--fault-max-hold", "-1s"}, []string{"--fault-max-hold -1s must be positive"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -313,6 +315,23 @@ func TestBadSeedFromEnv(t *testing.T) {
 	assert.NotEqual(t, 0, r.code, "stdout: %s", r.stdout)
 	assert.Contains(t, r.stderr, "PAYSIM_SEED")
 	assert.Contains(t, r.stderr, `"abc"`)
+}
+
+// A bad PAYSIM_JOURNAL_SIZE or PAYSIM_FAULT_MAX_HOLD stops the start, unless the flag
+// that overrides it is given.
+func TestBadJournalAndFaultEnv(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ env, value, flag, flagValue string }{
+		{"PAYSIM_JOURNAL_SIZE", "many", "--journal-size", "5"},
+		{"PAYSIM_FAULT_MAX_HOLD", "forever", "--fault-max-hold", "1s"},
+	} {
+		r := runWith(t, map[string]string{"PAYSIM_ADDR": "127.0.0.1:0", tc.env: tc.value})
+		assert.Equal(t, 2, r.code, r.stdout)
+		assert.Contains(t, r.stderr, tc.env)
+		assert.Contains(t, r.stderr, `"`+tc.value+`"`)
+		r = runWith(t, map[string]string{"PAYSIM_ADDR": "127.0.0.1:0", tc.env: tc.value}, tc.flag, tc.flagValue)
+		assert.Equal(t, 0, r.code, "the flag wins: %s", r.stderr)
+	}
 }
 
 func TestScenariosValidate(t *testing.T) {
@@ -632,4 +651,28 @@ func TestHuishouqianSuccessAsString(t *testing.T) {
 		_, err = huishouqiantest.VerifyStringSuccess(c.Platform(), "hsq-sign-key-for-tests", body)
 		assert.NoError(t, err)
 	}
+}
+
+// A connection held by a timeout fault does not hold up the shutdown: it is drained, the
+// client sees its connection close, and the command exits cleanly at once.
+func TestShutdownDrainsHeldAnswers(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil, "--addr", "127.0.0.1:0", "--clock", "virtual", "--fault-max-hold", "1h")
+	code, out := s.call(t, http.MethodPost, "/__paysim/faults", `{"fault":"timeout","provider":"huifu"}`)
+	require.Equal(t, http.StatusCreated, code, "%v", out)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := http.Post(s.base+"/v3/trade/payment/scanpay/query", "application/json", strings.NewReader(`{"sys_id":"x","data":{}}`))
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	require.Eventually(t, func() bool {
+		_, out := s.call(t, http.MethodGet, "/__paysim/faults", "")
+		return len(out["armed"].([]any)) == 0 // taken: the request is being held
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, 0, s.stop(t), s.stderr.String())
+	assert.Error(t, <-errc, "the held request ends with no answer")
+	assert.Contains(t, s.stderr.String(), "fault applied", "faults are logged")
 }
