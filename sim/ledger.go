@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"sort"
 	"sync"
 	"time"
 )
@@ -57,6 +56,7 @@ type entity struct {
 type payment struct {
 	mu sync.Mutex
 	entity
+	seq      uint64 // creation order
 	flow     Flow
 	refunds  []*refund
 	closes   []*closeOp
@@ -91,6 +91,19 @@ type ledger struct {
 	refunds  map[Key]*refund
 	closes   map[Key]*closeOp
 	aliases  map[aliasKey]any
+	// byID finds the payment any id belongs to (its own, its refunds' and closes', the
+	// provider's and the aliases), so a lookup by id never scans.
+	byID map[string][]*payment
+	// order is the payments in creation order, for eviction and listing; forgotten ones
+	// are skipped, and dropped by compact.
+	order   []*payment
+	removed int
+	seq     uint64
+	// count is the payments, refunds and closes held.
+	count int
+	// evicted remembers the ids forgotten to stay within the bound, to explain a lookup.
+	evicted      map[string]evictedEntry
+	evictedOrder []string
 }
 
 func newLedger() *ledger {
@@ -99,6 +112,8 @@ func newLedger() *ledger {
 		refunds:  map[Key]*refund{},
 		closes:   map[Key]*closeOp{},
 		aliases:  map[aliasKey]any{},
+		byID:     map[string][]*payment{},
+		evicted:  map[string]evictedEntry{},
 	}
 }
 
@@ -139,54 +154,16 @@ func (l *ledger) forget(provider string) int {
 		return n
 	}
 	n := 0
-	for k, p := range l.payments {
-		if k.Provider == provider {
+	for _, p := range l.order {
+		if !p.forgotten && p.key.Provider == provider {
 			p.mu.Lock()
-			p.forgotten = true
+			l.remove(p, time.Time{}, false)
 			p.mu.Unlock()
-			delete(l.payments, k)
 			n++
 		}
 	}
-	for k := range l.refunds {
-		if k.Provider == provider {
-			delete(l.refunds, k)
-		}
-	}
-	for k := range l.closes {
-		if k.Provider == provider {
-			delete(l.closes, k)
-		}
-	}
-	for k := range l.aliases {
-		if k.provider == provider {
-			delete(l.aliases, k)
-		}
-	}
+	l.compact()
 	return n
-}
-
-func (l *ledger) sortedPayments(provider string) []*payment {
-	var out []*payment
-	for k, p := range l.payments {
-		if provider == "" || k.Provider == provider {
-			out = append(out, p)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].createdAt.Equal(out[j].createdAt) {
-			return out[i].createdAt.Before(out[j].createdAt)
-		}
-		a, b := out[i].key, out[j].key
-		if a.Provider != b.Provider {
-			return a.Provider < b.Provider
-		}
-		if a.Merchant != b.Merchant {
-			return a.Merchant < b.Merchant
-		}
-		return a.ID < b.ID
-	})
-	return out
 }
 
 // settle brings a payment and everything it owns up to now: scenario moves that are due,

@@ -76,6 +76,9 @@ type Attempt struct {
 	Why      string        `json:"why,omitempty"` // why it did not count as acknowledged
 	Duration time.Duration `json:"duration_ns"`
 	Manual   bool          `json:"manual,omitempty"` // a redelivery asked for by hand
+	// Unfinished marks an attempt still under way when paysim shut down: the receiver may
+	// have got it, and nobody knows its answer.
+	Unfinished bool `json:"unfinished,omitempty"`
 }
 
 // NotifyFilter selects notifications; empty fields match everything.
@@ -96,7 +99,9 @@ type outbox struct {
 	clock  Clock
 	sched  *scheduler
 	sender Sender
-	logger func(msg string, args ...any)
+	// dropped counts pending notifications forgotten to stay within the bound.
+	dropped int64
+	logger  func(msg string, args ...any)
 
 	mu       sync.Mutex
 	list     []*outboxEntry
@@ -116,6 +121,11 @@ type outboxEntry struct {
 	// resume is set while a redelivery by hand runs ahead of a scheduled retry, which
 	// stays in force if the redelivery fails.
 	resume time.Time
+	// attemptStart is when the attempt under way began (zero: none is).
+	attemptStart time.Time
+	// shutdown is set when paysim's shutdown ended the notification before it was
+	// acknowledged, so that the shutdown report lists it.
+	shutdown bool
 }
 
 type job struct {
@@ -130,7 +140,8 @@ const maxNotifyWorkers = 8
 const replyClip = 512
 
 // maxJournal bounds the notifications kept. A long-running paysim would otherwise keep
-// every notification it ever sent; past this, the oldest finished ones are forgotten.
+// every notification it ever sent; past this, the oldest finished ones are forgotten, and
+// if none is finished, the oldest still pending.
 const maxJournal = 10000
 
 func newOutbox(c Clock, sched *scheduler, sender Sender, logger func(string, ...any)) *outbox {
@@ -184,6 +195,9 @@ func (o *outbox) enqueue(d Delivery) string {
 	if len(o.list) > maxJournal {
 		o.forgetFinishedLocked(len(o.list) - maxJournal)
 	}
+	if over := len(o.list) - maxJournal; over > 0 {
+		o.dropOldestLocked(over)
+	}
 	o.changedLocked()
 	closed := o.closed
 	o.mu.Unlock()
@@ -229,7 +243,7 @@ func (o *outbox) work() {
 		j := o.queue[0]
 		o.queue = o.queue[1:]
 		if o.closed { // queued but never started: nothing was sent
-			j.e.n.State, j.e.n.Why = NotifyAbandoned, "paysim shut down before this attempt started"
+			j.e.n.State, j.e.n.Why, j.e.shutdown = NotifyAbandoned, "paysim shut down before this attempt started", true
 			o.inFlight.Done()
 			continue
 		}
@@ -245,6 +259,9 @@ func (o *outbox) attempt(j *job) {
 	defer o.inFlight.Done()
 	e, d := j.e, j.e.d
 	start, began := o.clock.Now(), time.Now()
+	o.mu.Lock()
+	e.attemptStart = start
+	o.mu.Unlock()
 	status, reply, err := o.send(d)
 	a := Attempt{At: start, Status: status, Reply: Clip(string(reply), replyClip), Duration: time.Since(began), Manual: j.manual}
 	switch {
@@ -255,6 +272,7 @@ func (o *outbox) attempt(j *job) {
 	}
 	var dup *Delivery
 	o.mu.Lock()
+	e.attemptStart = time.Time{}
 	a.N = len(e.n.Attempts) + 1
 	e.n.Attempts = append(e.n.Attempts, a)
 	scheduled := 0
@@ -274,6 +292,7 @@ func (o *outbox) attempt(j *job) {
 		}
 	case o.closed:
 		e.n.State, e.n.Why = NotifyAbandoned, "paysim shut down after this attempt: "+a.Why
+		e.shutdown = true
 	case j.manual && !e.resume.IsZero():
 		e.n.State, e.n.Why, e.n.NextAt = NotifyPending, "redelivery failed: "+a.Why, e.resume
 	case j.manual:
@@ -407,8 +426,19 @@ func (o *outbox) close(ctx context.Context) []Notification {
 	defer o.mu.Unlock()
 	var left []Notification
 	for _, e := range o.list {
-		if e.n.State == NotifyPending || e.n.State == NotifyInFlight {
-			e.n.State, e.n.Why, e.n.NextAt = NotifyAbandoned, "still pending when paysim shut down", time.Time{}
+		switch {
+		case e.n.State == NotifyInFlight && !e.attemptStart.IsZero():
+			// The attempt under way is reported as it stands: the receiver may have got
+			// it, so it counts.
+			e.n.State, e.n.Why, e.shutdown = NotifyAbandoned, "an attempt was still under way when paysim shut down", true
+			n := snapshot(e)
+			n.Attempts = append(n.Attempts, Attempt{N: len(n.Attempts) + 1, At: e.attemptStart, Unfinished: true,
+				Why: "still under way at shutdown; the receiver may have got it"})
+			left = append(left, n)
+		case e.n.State == NotifyPending || e.n.State == NotifyInFlight: // in flight but not started: queued
+			e.n.State, e.n.Why, e.n.NextAt, e.shutdown = NotifyAbandoned, "still pending when paysim shut down", time.Time{}, true
+			left = append(left, snapshot(e))
+		case e.shutdown: // its last attempt failed (or timed out) during the grace period
 			left = append(left, snapshot(e))
 		}
 	}
@@ -431,6 +461,27 @@ func (o *outbox) forgetFinishedLocked(n int) {
 	}
 	clear(o.list[len(kept):])
 	o.list = kept
+}
+
+// dropOldestLocked forgets the n oldest notifications still to be sent, when the journal
+// is full of them: a receiver that never answers must not make paysim grow without bound.
+func (o *outbox) dropOldestLocked(n int) {
+	kept := o.list[:0]
+	for _, e := range o.list {
+		if n > 0 && e.n.State == NotifyPending {
+			e.n.State, e.n.Why, e.n.NextAt = NotifyAbandoned, fmt.Sprintf("dropped: the outbox holds at most %d notifications", maxJournal), time.Time{}
+			delete(o.byID, e.n.ID)
+			o.dropped++
+			n--
+			continue
+		}
+		kept = append(kept, e)
+	}
+	clear(o.list[len(kept):])
+	o.list = kept
+	if o.dropped > 0 && o.dropped%1000 == 1 {
+		o.logger("notifications dropped: the outbox is full of pending ones", "dropped", o.dropped, "bound", maxJournal)
+	}
 }
 
 func (o *outbox) reset(provider string) {

@@ -435,3 +435,48 @@ func TestJournalIsBounded(t *testing.T) {
 	assert.Len(t, all, bound)
 	assert.NotEqual(t, first, all[0].ID, "the oldest finished notification was forgotten")
 }
+
+// Shutdown tells the truth: an attempt still under way when the grace period ends is
+// listed with that attempt counted, and one whose attempt failed during the grace
+// period is listed too.
+func TestNotifyShutdownReportsEveryUnacknowledged(t *testing.T) {
+	s, _ := newSim(t)
+	entered, release := make(chan struct{}, 2), make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-release
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) }) // runs first: the handler returns, then the server closes
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		time.Sleep(50 * time.Millisecond) // answered during the grace period
+		w.WriteHeader(500)
+	}))
+	t.Cleanup(failing.Close)
+
+	hung := delivery(hang.URL, time.Hour)
+	hung.Order = "HUNG"
+	hungID := s.Notify(hung)
+	failed := delivery(failing.URL, time.Hour)
+	failed.Order = "FAILED"
+	failedID := s.Notify(failed)
+	<-entered
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	left := s.Close(ctx)
+	byID := map[string]sim.Notification{}
+	for _, n := range left {
+		byID[n.ID] = n
+	}
+	require.Len(t, byID, 2, "both unacknowledged notifications are listed: %+v", left)
+	h := byID[hungID]
+	require.Len(t, h.Attempts, 1, "the attempt under way counts: the receiver got the request")
+	assert.True(t, h.Attempts[0].Unfinished)
+	assert.Equal(t, sim.NotifyAbandoned, h.State)
+	f := byID[failedID]
+	require.Len(t, f.Attempts, 1)
+	assert.Equal(t, 500, f.Attempts[0].Status)
+	assert.Contains(t, f.Why, "shut down after this attempt")
+}

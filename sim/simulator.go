@@ -36,6 +36,9 @@ type Simulator struct {
 	sender Sender
 	hints  Hints
 
+	maxEntities int
+	evictions   int64
+
 	genMu  sync.Mutex // guards fake and serial
 	fake   *gofakeit.Faker
 	serial uint64
@@ -70,6 +73,8 @@ type Hints struct {
 	VirtualClock string
 	// ScenarioDir says how to serve scenarios from a folder, for a refused reload.
 	ScenarioDir string
+	// MaxEntities says how to hold more, for a creation refused or a lookup of an evicted id.
+	MaxEntities string
 }
 
 // WithHints sets the hints; empty ones keep the defaults.
@@ -81,6 +86,9 @@ func WithHints(h Hints) Option {
 		if h.ScenarioDir != "" {
 			s.hints.ScenarioDir = h.ScenarioDir
 		}
+		if h.MaxEntities != "" {
+			s.hints.MaxEntities = h.MaxEntities
+		}
 	}
 }
 
@@ -88,8 +96,10 @@ func WithHints(h Hints) Option {
 // scenarios (every operation succeeds at once), and sends no notifications.
 func New(opts ...Option) *Simulator {
 	s := &Simulator{clock: RealClock{}, seed: 1, ledger: newLedger(),
-		hints:  Hints{VirtualClock: "run paysim on a virtual clock", ScenarioDir: "serve scenarios from a folder"},
-		logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		hints: Hints{VirtualClock: "run paysim on a virtual clock", ScenarioDir: "serve scenarios from a folder",
+			MaxEntities: "raise the bound to hold more"},
+		maxEntities: DefaultMaxEntities,
+		logger:      slog.New(slog.NewTextHandler(io.Discard, nil))}
 	s.scenarios.Store(&ScenarioSet{byName: map[string]*Scenario{}})
 	for _, o := range opts {
 		o(s)
@@ -158,6 +168,7 @@ func (s *Simulator) Reset(provider string) int {
 	for _, fn := range s.onReset {
 		fn(provider)
 	}
+	freeMemory()
 	return n
 }
 
@@ -232,14 +243,16 @@ func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
 	if err != nil {
 		return PaymentView{}, err
 	}
+	if err := s.makeRoomLocked(nil, now); err != nil {
+		return PaymentView{}, err
+	}
 	use()
 	p := &payment{flow: req.Flow}
 	p.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, req.Fingerprint, sc, by, now)
 	if req.ExpiresAfter > 0 {
 		p.expiresAt = now.Add(req.ExpiresAfter)
 	}
-	s.ledger.payments[req.Key] = p
-	s.ledger.index(OpPayment, &p.entity, p)
+	s.ledger.addPayment(p)
 	p.mu.Lock()
 	defer s.release(p, &evs)
 	v := p.view()
@@ -271,11 +284,13 @@ func (s *Simulator) SeedPayment(req PaymentRequest) (PaymentView, error) {
 	if s.ledger.payments[req.Key] != nil {
 		return PaymentView{}, Errorf(ErrDuplicateRequest, "payment %s of merchant %s on %s already exists", req.ID, req.Merchant, req.Provider)
 	}
+	if err := s.makeRoomLocked(nil, now); err != nil {
+		return PaymentView{}, err
+	}
 	p := &payment{flow: req.Flow}
 	p.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, "", seededPaid, "seeded through the control plane", now)
 	p.announced = true // seeded as already paid: nothing to notify
-	s.ledger.payments[req.Key] = p
-	s.ledger.index(OpPayment, &p.entity, p)
+	s.ledger.addPayment(p)
 	return p.view(), nil
 }
 
@@ -296,7 +311,7 @@ func (s *Simulator) QueryPayment(provider, merchant string, loc Locator, counted
 	p := s.ledger.findPayment(provider, merchant, loc)
 	s.mu.Unlock()
 	if p == nil {
-		return PaymentView{}, notFound("payment", merchant, loc)
+		return PaymentView{}, s.notFound("payment", provider, merchant, loc)
 	}
 	p.mu.Lock()
 	defer s.release(p, &evs)
@@ -331,7 +346,10 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 	}
 	p := s.ledger.findPayment(req.Provider, req.Merchant, req.Payment)
 	if p == nil {
-		return RefundView{}, notFound("original payment", req.Merchant, req.Payment)
+		return RefundView{}, s.notFound("original payment", req.Provider, req.Merchant, req.Payment)
+	}
+	if err := s.makeRoomLocked(p, now); err != nil {
+		return RefundView{}, err
 	}
 	p.mu.Lock()
 	defer s.release(p, &evs)
@@ -356,8 +374,7 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 	p.refunds = append(p.refunds, r)
 	p.reserved += r.amount
 	p.applyRefund(r)
-	s.ledger.refunds[req.Key] = r
-	s.ledger.index(OpRefund, &r.entity, r)
+	s.ledger.addRefund(r)
 	v := r.view()
 	r.created(&v.EntityView)
 	return v, nil
@@ -372,7 +389,7 @@ func (s *Simulator) QueryRefund(provider, merchant string, loc Locator) (RefundV
 	r := s.ledger.findRefund(provider, merchant, loc)
 	s.mu.Unlock()
 	if r == nil {
-		return RefundView{}, notFound("refund", merchant, loc)
+		return RefundView{}, s.notFound("refund", provider, merchant, loc)
 	}
 	p := r.payment
 	p.mu.Lock()
@@ -405,7 +422,10 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 	}
 	p := s.ledger.findPayment(req.Provider, req.Merchant, req.Payment)
 	if p == nil {
-		return CloseView{}, notFound("original payment", req.Merchant, req.Payment)
+		return CloseView{}, s.notFound("original payment", req.Provider, req.Merchant, req.Payment)
+	}
+	if err := s.makeRoomLocked(p, now); err != nil {
+		return CloseView{}, err
 	}
 	p.mu.Lock()
 	defer s.release(p, &evs)
@@ -436,7 +456,7 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 	p.closes = append(p.closes, c)
 	p.m.frozen = true
 	p.applyClose(c)
-	s.ledger.closes[req.Key] = c
+	s.ledger.addClose(c)
 	v := c.view()
 	c.created(&v.EntityView)
 	return v, nil
@@ -452,7 +472,7 @@ func (s *Simulator) QueryClose(provider, merchant string, loc Locator) (CloseVie
 	p := s.ledger.findPayment(provider, merchant, loc)
 	s.mu.Unlock()
 	if p == nil {
-		return CloseView{}, notFound("original payment", merchant, loc)
+		return CloseView{}, s.notFound("original payment", provider, merchant, loc)
 	}
 	p.mu.Lock()
 	defer s.release(p, &evs)

@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -203,31 +205,54 @@ func plural(n int, one, many string) string {
 // provider id or alias equals id, together with any payment owning a refund or close with
 // that id. With id empty it reports every payment of provider.
 func (s *Simulator) Inspect(provider, merchant, id string) []Report {
-	now := s.clock.Now()
 	s.mu.Lock()
 	var found []*payment
-	for _, p := range s.ledger.sortedPayments(provider) {
-		if merchant != "" && p.key.Merchant != merchant {
-			continue
-		}
-		if id == "" || p.matches(id) {
-			found = append(found, p)
-			continue
-		}
-		for _, r := range p.refunds {
-			if r.matches(id) {
+	keep := func(p *payment) bool {
+		return !p.forgotten && (provider == "" || p.key.Provider == provider) && (merchant == "" || p.key.Merchant == merchant)
+	}
+	if id != "" {
+		for _, p := range s.ledger.byID[id] { // an index: no scan, however much is held
+			if keep(p) {
 				found = append(found, p)
-				break
 			}
 		}
-		for _, c := range p.closes {
-			if c.matches(id) && (len(found) == 0 || found[len(found)-1] != p) {
+		slices.SortFunc(found, func(a, b *payment) int { return cmp.Compare(a.seq, b.seq) })
+	} else {
+		for _, p := range s.ledger.order {
+			if keep(p) {
 				found = append(found, p)
-				break
 			}
 		}
 	}
 	s.mu.Unlock()
+	return s.reports(found)
+}
+
+// List pages through the payments of provider and merchant (empty: all), newest first:
+// up to limit of those created before cursor (0: from the newest), and the cursor of the
+// next page (0: there is none).
+func (s *Simulator) List(provider, merchant string, cursor uint64, limit int) ([]Report, uint64) {
+	s.mu.Lock()
+	var found []*payment
+	var next uint64
+	for i := len(s.ledger.order) - 1; i >= 0; i-- {
+		p := s.ledger.order[i]
+		if p.forgotten || (cursor > 0 && p.seq >= cursor) || (provider != "" && p.key.Provider != provider) ||
+			(merchant != "" && p.key.Merchant != merchant) {
+			continue
+		}
+		if len(found) == limit {
+			next = found[len(found)-1].seq
+			break
+		}
+		found = append(found, p)
+	}
+	s.mu.Unlock()
+	return s.reports(found), next
+}
+
+func (s *Simulator) reports(found []*payment) []Report {
+	now := s.clock.Now()
 	out := make([]Report, 0, len(found))
 	var evs []Event
 	defer s.emit(&evs)
@@ -238,16 +263,4 @@ func (s *Simulator) Inspect(provider, merchant, id string) []Report {
 		s.release(p, &evs)
 	}
 	return out
-}
-
-func (e *entity) matches(id string) bool {
-	if e.key.ID == id || e.providerID == id {
-		return true
-	}
-	for _, v := range e.aliases {
-		if v == id {
-			return true
-		}
-	}
-	return false
 }

@@ -1,0 +1,115 @@
+package sim_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/outbound"
+)
+
+func boundedSim(t *testing.T, max int, files ...string) (*sim.Simulator, *sim.VirtualClock) {
+	t.Helper()
+	clock := sim.NewVirtualClock(t0)
+	return sim.New(sim.WithClock(clock), sim.WithScenarios(loadSet(t, files...), nil), sim.WithSender(outbound.New()),
+		sim.WithMaxEntities(max), sim.WithHints(sim.Hints{MaxEntities: "start paysim with a larger --max-entities"})), clock
+}
+
+// A full simulator forgets its oldest finished payments, with their refunds, and says so
+// when one is asked for again.
+func TestEvictsOldestFinished(t *testing.T) {
+	s, _ := boundedSim(t, 5)
+	for i := range 3 {
+		seed(t, s, "huifu", fmt.Sprintf("P%d", i), 100)
+	}
+	_, err := s.CreateRefund(refundReq("huifu", "P0", "R0", 10)) // P0 + R0: 4 entities
+	require.NoError(t, err)
+	seed(t, s, "huifu", "P3", 100) // 5: full
+	seed(t, s, "huifu", "P4", 100) // the oldest finished, P0 and its refund, make room
+	held, bound, evicted := s.Bounds()
+	assert.Equal(t, 4, held)
+	assert.Equal(t, 5, bound)
+	assert.Equal(t, int64(1), evicted)
+
+	_, err = s.QueryPayment("huifu", merchant, sim.ByID("P0"), true)
+	e := requireKind(t, err, sim.ErrNotFound)
+	assert.Contains(t, e.Detail, "was evicted")
+	assert.Contains(t, e.Detail, "at most 5")
+	assert.Contains(t, e.Detail, "--max-entities", "the hint of the embedding program")
+	_, err = s.QueryRefund("huifu", merchant, sim.ByID("R0"))
+	assert.Contains(t, requireKind(t, err, sim.ErrNotFound).Detail, "was evicted", "its refund went with it")
+	assert.Empty(t, s.Inspect("huifu", "", "R0"), "no index still points at it")
+	assert.Len(t, s.Inspect("huifu", "", "P1"), 1)
+}
+
+// With nothing finished to forget, a creation is refused as a system error, never an
+// unbounded ledger; what is held is untouched.
+func TestRefusesWhenNothingCanBeEvicted(t *testing.T) {
+	slow := sc("pay-slow", sim.OpPayment, "default: true",
+		"states: [{name: w, status: processing, until: {elapsed: 1h}, next: paid}, {name: paid, status: success}]")
+	s, clock := boundedSim(t, 2, slow)
+	for i := range 2 {
+		_, err := s.CreatePayment(payReq("huifu", fmt.Sprintf("P%d", i), 100))
+		require.NoError(t, err)
+	}
+	_, err := s.CreatePayment(payReq("huifu", "P2", 100))
+	e := requireKind(t, err, sim.ErrSystem)
+	assert.Contains(t, e.Detail, "none of the oldest")
+	assert.Len(t, s.Inspect("", "", ""), 2)
+
+	advance(t, clock, time.Hour) // both paid: now they may go
+	_, err = s.CreatePayment(payReq("huifu", "P2", 100))
+	require.NoError(t, err)
+}
+
+// Sustained creation with a small bound keeps the live heap flat: what is forgotten is
+// really freed (the soak test; the full figures are in BENCHMARKS.md).
+func TestSoakHeapStaysFlat(t *testing.T) {
+	const bound = 2000
+	s, _ := boundedSim(t, bound)
+	create := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			_, err := s.CreatePayment(payReq("huifu", fmt.Sprintf("soak-%07d", i), 100))
+			require.NoError(t, err)
+		}
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	create(0, 3*bound)
+	after1 := heap()
+	create(3*bound, 10*bound)
+	after2 := heap()
+	held, _, evicted := s.Bounds()
+	assert.Equal(t, bound, held)
+	assert.Equal(t, int64(12*bound), evicted)
+	// 10x more payments created, the same number held: the heap must not have grown with
+	// them. Generous slack for the evicted-id memory, which is bounded too.
+	assert.Less(t, after2, after1*3, "heap grew from %d to %d bytes while holding the same %d payments", after1, after2, bound)
+}
+
+func TestListPages(t *testing.T) {
+	s, _ := newSim(t)
+	for i := range 5 {
+		seed(t, s, "huifu", fmt.Sprintf("P%d", i), 100)
+	}
+	seed(t, s, "umpay", "U0", 100)
+	page, next := s.List("huifu", "", 0, 2)
+	require.Len(t, page, 2)
+	assert.Equal(t, []string{"P4", "P3"}, []string{page[0].ID, page[1].ID}, "newest first")
+	page, next = s.List("huifu", "", next, 2)
+	assert.Equal(t, []string{"P2", "P1"}, []string{page[0].ID, page[1].ID})
+	page, next = s.List("huifu", "", next, 2)
+	assert.Equal(t, []string{"P0"}, []string{page[0].ID})
+	assert.Zero(t, next, "the last page")
+	all, _ := s.List("", "", 0, 100)
+	assert.Len(t, all, 6)
+}
