@@ -43,6 +43,8 @@ const (
 	descUnknownPath    = "接口不存在"
 	descMethod         = "请求方式必须为POST"
 	descClosedBankNote = "订单已关闭" // HF-A3
+	// descNotUTF8 follows the name of a member that is not UTF-8 (protocols 1.5).
+	descNotUTF8 = "不是合法的UTF-8字符串"
 )
 
 // Trans_stat values.

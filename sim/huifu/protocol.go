@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
 )
 
@@ -42,8 +43,16 @@ func (pr protocol) Authenticate(req *request, verify bool) (bool, error) {
 	return true, nil
 }
 
-// Admit checks data.huifu_id and product_id against the signer, once it is trusted.
+// Admit refuses text that is not UTF-8 (protocols 1.5), then checks data.huifu_id and
+// product_id against the signer, once it is trusted.
 func (protocol) Admit(req *request) (reply, bool) {
+	if bad := invalidUTF8(req); bad != nil {
+		rep := withEcho(failure(codeInvalid, bad.Field+descNotUTF8, bad.Error()), req)
+		if slices.Contains(echoed, bad.Field) {
+			delete(rep.fields, bad.Field) // not echoed with U+FFFD for its bytes
+		}
+		return rep, false
+	}
 	m := req.merchant
 	if m == nil {
 		return reply{}, true // served unverified (verify mode log or off): nothing to check against
@@ -57,6 +66,15 @@ func (protocol) Admit(req *request) (reply, bool) {
 			fmt.Sprintf("product_id %q is not enabled for sys_id %s (enabled: %s)", req.productID, req.sysID, strings.Join(m.Products, ", "))), req), false
 	}
 	return reply{}, true
+}
+
+// invalidUTF8 finds the first string that is not UTF-8: in data (named as the other
+// parameter errors name data members), then in the envelope.
+func invalidUTF8(req *request) *sim.UTF8Error {
+	if bad := sim.InvalidUTF8InJSON(req.dataText, "data"); bad != nil {
+		return bad
+	}
+	return sim.InvalidUTF8InJSON(req.body, "body")
 }
 
 func (protocol) Refuse(req *request, r gateway.Refusal) reply {

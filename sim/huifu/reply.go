@@ -33,12 +33,15 @@ func failure(code, desc, diagnostic string) reply {
 	return reply{fields: map[string]string{"resp_code": code, "resp_desc": desc}, diagnostic: diagnostic}
 }
 
-// withEcho adds the request ids the gateway echoes on every answer.
+// echoed are the request ids the gateway echoes on every answer.
+var echoed = []string{"huifu_id", "req_date", "req_seq_id"}
+
+// withEcho adds the echoed request ids.
 func withEcho(r reply, req *request) reply {
 	if req == nil {
 		return r
 	}
-	for _, k := range []string{"huifu_id", "req_date", "req_seq_id"} {
+	for _, k := range echoed {
 		if v := req.str(k); v != "" && r.fields[k] == "" {
 			r.fields[k] = v
 		}

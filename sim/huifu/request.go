@@ -11,6 +11,8 @@ import (
 
 // request is a decoded Huifu envelope: {sys_id, product_id, sign, data}.
 type request struct {
+	// body is the request as received, for the UTF-8 check of every member (Admit).
+	body      []byte
 	sysID     string
 	productID string
 	sign      string
@@ -57,7 +59,7 @@ func decodeBody(body []byte) (*request, *decodeError) {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, &decodeError{desc: "请求内容体不是合法的JSON", detail: "the body is not a JSON object: " + err.Error()}
 	}
-	req := &request{values: map[string]string{}, kinds: map[string]jsonKind{}}
+	req := &request{body: body, values: map[string]string{}, kinds: map[string]jsonKind{}}
 	for _, m := range []struct {
 		name string
 		dst  *string
@@ -79,9 +81,10 @@ func decodeBody(body []byte) (*request, *decodeError) {
 	}
 	req.dataText = raw
 	if raw[0] == '"' {
-		// Some plugins send data as a JSON string holding the object.
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		// Some plugins send data as a JSON string holding the object; its bytes are kept
+		// as received, since the string is what they signed.
+		s, err := sim.UnquoteJSON(raw)
+		if err != nil {
 			return nil, &decodeError{desc: "data不是合法的JSON", detail: err.Error()}
 		}
 		req.dataText, req.dataString = []byte(s), true

@@ -51,9 +51,13 @@ func (pr protocol) Authenticate(req *request, verify bool) (bool, error) {
 	return true, nil
 }
 
-// Admit checks the public fields that only matter once the request is trusted: the
-// method must be served, and signContent must parse.
+// Admit checks the public fields that only matter once the request is trusted: every
+// field and every string inside signContent must be UTF-8 (protocols 1.5), the method
+// must be served, and signContent must parse.
 func (protocol) Admit(req *request) (reply, bool) {
+	if bad := invalidUTF8(req); bad != nil {
+		return failure(codeParam, msgParam+bad.Field, bad.Error()), false
+	}
 	if req.method == "" {
 		return failure(codeParam, msgParam+"method", "the form has no method; name the operation, e.g. method=POLYMERIZE_QUERY"), false
 	}
@@ -75,6 +79,21 @@ func (protocol) Admit(req *request) (reply, bool) {
 	}
 	req.biz = biz
 	return reply{}, true
+}
+
+// invalidUTF8 finds the first form field that is not UTF-8, in form order; inside
+// signContent, the string named by its path, as the other parameter errors name them.
+func invalidUTF8(req *request) *sim.UTF8Error {
+	for _, f := range [][2]string{{"method", req.method}, {"version", req.version}, {"format", req.format},
+		{"merchantNo", req.merchantNo}, {"signType", req.signType}} {
+		if bad := sim.InvalidUTF8(f[0], f[1]); bad != nil {
+			return bad
+		}
+	}
+	if bad := sim.InvalidUTF8InJSON(req.signContent, "signContent"); bad != nil {
+		return bad
+	}
+	return sim.InvalidUTF8("sign", req.sign)
 }
 
 func (protocol) Refuse(_ *request, r gateway.Refusal) reply {

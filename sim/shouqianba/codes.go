@@ -22,6 +22,9 @@ const (
 	msgInvalidTerminal = "终端错误"
 	msgIllegalSign     = "签名错误"
 	msgSystem          = "系统错误"
+
+	// msgNotUTF8 follows the name of a member that is not UTF-8 (protocols 1.5).
+	msgNotUTF8 = "不是合法的UTF-8字符串"
 )
 
 // biz_response.result_code values.

@@ -3,6 +3,7 @@ package shouqianba
 import (
 	"fmt"
 
+	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
 )
 
@@ -87,11 +88,15 @@ func fallbackSN(req *request) string {
 	return TestTerminalSN
 }
 
-// Admit refuses, once the request authenticates, a body that is not a JSON object, then
-// a body naming another terminal than the signer.
+// Admit refuses, once the request authenticates, a body that is not a JSON object or
+// holds text that is not UTF-8 (protocols 1.5), then a body naming another terminal than
+// the signer.
 func (protocol) Admit(req *request) (reply, bool) {
 	if req.derr != nil {
 		return gatewayError(errInvalidParams, req.derr.message, req.derr.detail), false
+	}
+	if bad := sim.InvalidUTF8InJSON(req.body, "body"); bad != nil {
+		return gatewayError(errInvalidParams, bad.Field+msgNotUTF8, bad.Error()), false
 	}
 	// SQ-A3: only now, with the signature checked, is the body's terminal_sn trusted.
 	if sn := req.str("terminal_sn"); req.cred == terminalSigned && sn != "" && sn != req.who.sn {

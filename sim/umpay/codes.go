@@ -44,6 +44,8 @@ const (
 	msgSystem        = "系统异常"
 	msgUnknownPath   = "接口不存在"
 	msgMethod        = "请求方式必须为POST"
+	// msgNotUTF8 follows the name of a member that is not UTF-8 (protocols 1.5).
+	msgNotUTF8 = "不是合法的UTF-8字符串"
 )
 
 // orderState is what queryOrder reports about an order: origRespCode with its detail

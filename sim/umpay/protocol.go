@@ -44,8 +44,12 @@ func (pr protocol) Authenticate(req *request, verify bool) (bool, error) {
 	return true, nil
 }
 
-// Admit checks acqMerId: present, a string, and one of the signer's merchants.
+// Admit refuses text that is not UTF-8 (protocols 1.5), then checks acqMerId: present, a
+// string, and one of the signer's merchants.
 func (protocol) Admit(req *request) (reply, bool) {
+	if bad := sim.InvalidUTF8InJSON(req.body, "body"); bad != nil {
+		return failure(codeFormat, msgFormat+":"+bad.Field+msgNotUTF8, bad.Error()), false
+	}
 	if m, ok := req.byKey["acqMerId"]; !ok || m.empty() {
 		return fieldReply(missing("acqMerId")), false
 	} else if m.kind != kindString {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
 )
 
@@ -36,6 +37,8 @@ func (m member) empty() bool {
 
 // request is a decoded Umpay body: flat JSON with the signature as one of its members.
 type request struct {
+	// body is the request as received, for the UTF-8 check of every member (Admit).
+	body      []byte
 	spID      string
 	signature string
 	// sigField names the member the signature came from: "signature", or "sign" (UM-A8).
@@ -93,7 +96,7 @@ func decodeBody(body []byte) (*request, *decodeError) {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, formatError(msgFormat+":报文不是合法的JSON对象", "the body is not a JSON object: %v", err)
 	}
-	req := &request{byKey: make(map[string]member, len(raw))}
+	req := &request{body: body, byKey: make(map[string]member, len(raw))}
 	for k, v := range raw {
 		m, err := classify(k, v)
 		if err != nil {
@@ -139,8 +142,10 @@ func decodeBody(body []byte) (*request, *decodeError) {
 func classify(key string, raw json.RawMessage) (member, *decodeError) {
 	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		// The bytes are kept as received: the signed text is built from them, and text
+		// that is not UTF-8 is refused by name once the signature verifies.
+		s, err := sim.UnquoteJSON(raw)
+		if err != nil {
 			return member{}, formatError(msgFormat, "member %s is not a valid JSON string: %v", key, err)
 		}
 		return member{key: key, text: s, kind: kindString}, nil

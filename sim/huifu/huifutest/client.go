@@ -71,6 +71,12 @@ func (c *Client) SignedBody(data map[string]any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.SignedDataBody(text)
+}
+
+// SignedDataBody wraps data, a JSON object text, in the envelope and signs its bytes as
+// they are: for requests no encoder would write (bytes that are not UTF-8, odd spacing).
+func (c *Client) SignedDataBody(text []byte) ([]byte, error) {
 	sig, err := rsakey.Sign(c.merchant, crypto.SHA256, text)
 	if err != nil {
 		return nil, err
