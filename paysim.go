@@ -26,6 +26,7 @@ import (
 
 	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/control"
 	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/outbound"
 )
@@ -74,6 +75,8 @@ type options struct {
 	version     string
 	hints       Hints
 	gateway     []gateway.Option
+	guard       control.Guard
+	maxEntities int
 }
 
 // Option configures a Server.
@@ -169,6 +172,26 @@ func WithFaultMaxHold(d time.Duration) Option {
 	return func(o *options) { o.gateway = append(o.gateway, gateway.WithFaultMaxHold(d)) }
 }
 
+// WithMaxEntities bounds the payments, refunds and closes held (default 200,000): when
+// full, the oldest finished payments are forgotten with their refunds and closes, and a
+// lookup of one says it was evicted; with nothing finished, a creation is refused with
+// the provider's system error.
+func WithMaxEntities(n int) Option { return func(o *options) { o.maxEntities = n } }
+
+// WithAdminToken requires every control-plane call to carry Authorization: Bearer token.
+// Provider paths stay open, as the real gateways are.
+func WithAdminToken(token string) Option { return func(o *options) { o.guard.Token = token } }
+
+// WithControlHosts lets the control plane answer requests whose Host is one of these
+// names, besides loopback ones (by default any other Host is refused: DNS rebinding).
+func WithControlHosts(hosts ...string) Option {
+	return func(o *options) { o.guard.Hosts = append(o.guard.Hosts, hosts...) }
+}
+
+// WithRemoteControl lets the control plane answer any Host, for a paysim bound beyond
+// loopback; New refuses it without WithAdminToken.
+func WithRemoteControl() Option { return func(o *options) { o.guard.AnyHost = true } }
+
 // WithVersion sets the version the health check reports.
 func WithVersion(v string) Option { return func(o *options) { o.version = v } }
 
@@ -177,6 +200,7 @@ func WithVersion(v string) Option { return func(o *options) { o.version = v } }
 type Hints struct {
 	VirtualClock string                   // for a clock move refused on the real clock
 	ScenarioDir  string                   // for a reload refused with no scenario folder
+	MaxEntities  string                   // for a creation refused or an evicted id, when full
 	NotifyAllow  func(host string) string // for a notification refused as not loopback
 }
 
@@ -189,6 +213,7 @@ func New(opts ...Option) (*Server, error) {
 	o := &options{seed: 1, verify: VerifyStrict, settings: map[string]map[string]string{}, version: "dev",
 		hints: Hints{
 			VirtualClock: "build the server with paysim.WithVirtualClock",
+			MaxEntities:  "build the server with a larger paysim.WithMaxEntities",
 			ScenarioDir:  "build the server with paysim.WithScenarioDir",
 			NotifyAllow:  func(host string) string { return fmt.Sprintf("add paysim.WithNotifyAllow(%q)", host) },
 		}}
@@ -197,6 +222,9 @@ func New(opts ...Option) (*Server, error) {
 	}
 	if o.configErr != nil {
 		return nil, o.configErr
+	}
+	if o.guard.AnyHost && o.guard.Token == "" {
+		return nil, fmt.Errorf("a control plane open beyond loopback needs an admin token: anyone who reaches it could reset, seed and move the clock")
 	}
 	if _, err := gateway.ParseVerifyMode(string(o.verify)); err != nil {
 		return nil, err
@@ -218,9 +246,9 @@ func New(opts ...Option) (*Server, error) {
 	if o.notifyRT != nil {
 		send = append(send, outbound.WithTransport(o.notifyRT))
 	}
-	core := sim.New(sim.WithClock(o.clock), sim.WithSeed(o.seed), sim.WithLogger(o.logger),
+	core := sim.New(sim.WithClock(o.clock), sim.WithSeed(o.seed), sim.WithLogger(o.logger), sim.WithMaxEntities(o.maxEntities),
 		sim.WithScenarios(set, reload), sim.WithSender(outbound.New(send...)),
-		sim.WithHints(sim.Hints{VirtualClock: o.hints.VirtualClock, ScenarioDir: o.hints.ScenarioDir}))
+		sim.WithHints(sim.Hints{VirtualClock: o.hints.VirtualClock, ScenarioDir: o.hints.ScenarioDir, MaxEntities: o.hints.MaxEntities}))
 	providers := make([]gateway.Provider, 0, len(registry))
 	s := &Server{core: core}
 	for _, plug := range registry {
@@ -237,7 +265,7 @@ func New(opts ...Option) (*Server, error) {
 		}
 	}
 	s.gw = gateway.New(core, o.verify, o.gateway...)
-	if s.handler, err = server.New(s.gw, providers, o.version); err != nil {
+	if s.handler, err = server.New(s.gw, providers, o.version, server.WithGuard(o.guard)); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -255,7 +283,13 @@ func (s *Server) serves(name string) bool {
 func (o *options) loadScenarios() (*sim.ScenarioSet, func() (*sim.ScenarioSet, error), error) {
 	if o.scenarioDir != "" {
 		dir := o.scenarioDir
-		load := func() (*sim.ScenarioSet, error) { return sim.LoadScenarioPath(dir, Providers()) }
+		load := func() (*sim.ScenarioSet, error) {
+			set, err := sim.LoadScenarioPath(dir, Providers())
+			if err != nil {
+				return nil, err
+			}
+			return set, sim.RequireScenarios(set, dir)
+		}
 		set, err := load()
 		if err != nil {
 			return nil, nil, fmt.Errorf("loading scenarios:\n%w", err)
@@ -267,6 +301,9 @@ func (o *options) loadScenarios() (*sim.ScenarioSet, func() (*sim.ScenarioSet, e
 		fsys = DefaultScenarios()
 	}
 	set, err := sim.LoadScenarios(fsys, ".", Providers())
+	if err == nil {
+		err = sim.RequireScenarios(set, "the scenario set")
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("loading scenarios:\n%w", err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/paysim/paysim"
 	"github.com/paysim/paysim/paysimtest"
+	"github.com/paysim/paysim/sim/huifu/huifutest"
 )
 
 // keyFile copies a shipped key next to a test's paysim.yaml, so that the file's relative
@@ -145,4 +146,40 @@ func Example() {
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Print(string(body))
 	// Output: {"mode":"virtual","now":"2026-01-01T10:00:00+08:00"}
+}
+
+// With a small bound, an old order is forgotten, and the provider's own not-found answer
+// says it was evicted and why.
+func TestEvictedOrderExplainsItself(t *testing.T) {
+	ps := paysimtest.New(t, paysim.WithMaxEntities(3))
+	for _, id := range []string{"old-1", "new-2", "new-3", "new-4"} {
+		ps.Seed("huifu", huifutest.HuifuID, id, "1.00")
+	}
+	resp, err := ps.Huifu().Post("/v3/trade/payment/scanpay/query", map[string]any{
+		"huifu_id": huifutest.HuifuID, "org_req_date": "20260101", "org_req_seq_id": "old-1"})
+	require.NoError(t, err)
+	assert.Equal(t, "23000001", resp.Code())
+	diag := resp.Header.Get("X-Paysim-Diagnostic")
+	assert.Contains(t, diag, "was evicted")
+	assert.Contains(t, diag, "paysim.WithMaxEntities", "a Go user is told the option")
+}
+
+// An empty scenario folder is refused at start and on reload, where the set in force stays.
+func TestEmptyScenarioFolderRefused(t *testing.T) {
+	dir := t.TempDir()
+	_, err := paysim.New(paysim.WithScenarioDir(dir))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "holds no scenario")
+
+	data, err := os.ReadFile(filepath.Join("scenarios", "pay-unknown-result.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "one.yaml"), data, 0o600))
+	ps, err := paysim.New(paysim.WithScenarioDir(dir))
+	require.NoError(t, err)
+	defer ps.Close(context.Background())
+	require.NoError(t, os.Remove(filepath.Join(dir, "one.yaml")))
+	_, err = ps.Core().ReloadScenarios()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "holds no scenario")
+	assert.Len(t, ps.Core().Scenarios().Names(), 1, "the last good set stays")
 }

@@ -19,7 +19,11 @@ import (
 
 // New builds the HTTP handler serving providers and the control plane. Two providers
 // claiming paths one request could reach is an error, naming both.
-func New(gw *gateway.Gateway, providers []gateway.Provider, version string) (*echo.Echo, error) {
+func New(gw *gateway.Gateway, providers []gateway.Provider, version string, opts ...Option) (*echo.Echo, error) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	mounts := make(map[string]gateway.Mounts, len(providers))
 	for _, p := range providers {
 		if _, dup := mounts[p.Name()]; dup {
@@ -35,7 +39,15 @@ func New(gw *gateway.Gateway, providers []gateway.Provider, version string) (*ec
 	e.HTTPErrorHandler = errorHandler(gw, providers)
 	e.JSONSerializer = plainJSON{echo.DefaultJSONSerializer{}}
 	e.Use(accessLog(gw.Core().Logger()))
-	control.Mount(e, gw, providers, version)
+	control.Mount(e, gw, providers, version, cfg.guard)
+	// / is no provider's: a browser pointed at paysim gets the console, anything else the
+	// usual 404.
+	e.Any("/", func(c echo.Context) error {
+		if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
+			return c.Redirect(http.StatusFound, control.Prefix+"/ui/")
+		}
+		return echo.ErrNotFound
+	})
 	for _, p := range providers {
 		m := mounts[p.Name()]
 		for _, r := range m.Routes {
@@ -53,6 +65,14 @@ func New(gw *gateway.Gateway, providers []gateway.Provider, version string) (*ec
 	}
 	return e, nil
 }
+
+// Option configures the server.
+type Option func(*config)
+
+type config struct{ guard control.Guard }
+
+// WithGuard sets who may drive the control plane (default: loopback Hosts, no token).
+func WithGuard(g control.Guard) Option { return func(c *config) { c.guard = g } }
 
 // errorHandler answers what no route took (paths outside every provider's prefixes) in
 // plain JSON that says what is served.

@@ -61,6 +61,8 @@ func TestRouting(t *testing.T) {
 	assert.Contains(t, w.Body.String(), "is not a path paysim serves (providers: one, two")
 
 	w = httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/__paysim/health", nil))
+	health := httptest.NewRequest(http.MethodGet, "/__paysim/health", nil)
+	health.Host = "127.0.0.1:8700"
+	h.ServeHTTP(w, health)
 	assert.Equal(t, http.StatusOK, w.Code)
 }

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -112,4 +113,75 @@ func TestListPages(t *testing.T) {
 	assert.Zero(t, next, "the last page")
 	all, _ := s.List("", "", 0, 100)
 	assert.Len(t, all, 6)
+}
+
+// BenchmarkMemoryPerPayment reports the live heap a payment costs, with the wire fields
+// and aliases a provider keeps, and with one refund: what --max-entities is sized by.
+func BenchmarkMemoryPerPayment(b *testing.B) {
+	const n = 20000
+	for b.Loop() {
+		s := sim.New(sim.WithClock(sim.NewVirtualClock(t0)), sim.WithMaxEntities(3*n))
+		heap := func() uint64 {
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			return m.HeapAlloc
+		}
+		before := heap()
+		for i := range n {
+			req := payReq("huifu", fmt.Sprintf("pay2026120100%06d", i), 100)
+			req.ProviderID = fmt.Sprintf("0029000TOPA2612011000P%06d", i)
+			req.Aliases = map[string]string{"hf_seq_id": req.ProviderID, "party_order_id": fmt.Sprintf("26120133929815%06d", i),
+				"req": "20261201/" + req.ID}
+			req.Fields = map[string]string{"req_date": "20261201", "trade_type": "A_NATIVE", "goods_desc": "测试商品",
+				"notify_url": "http://127.0.0.1:9000/notify", "party_order_id": req.Aliases["party_order_id"]}
+			if _, err := s.CreatePayment(req); err != nil {
+				b.Fatal(err)
+			}
+		}
+		mid := heap()
+		for i := range n {
+			r := refundReq("huifu", fmt.Sprintf("pay2026120100%06d", i), fmt.Sprintf("ref2026120100%06d", i), 10)
+			r.ProviderID = fmt.Sprintf("0029000TOPA2612011000R%06d", i)
+			if _, err := s.CreateRefund(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		after := heap()
+		runtime.KeepAlive(s)
+		b.ReportMetric(float64(mid-before)/n, "B/payment")
+		b.ReportMetric(float64(after-mid)/n, "B/refund")
+	}
+}
+
+// rssMiB reads the process's resident memory (Linux), 0 elsewhere.
+func rssMiB() float64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, resident int64
+	if _, err := fmt.Sscan(string(data), &size, &resident); err != nil {
+		return 0
+	}
+	return float64(resident*int64(os.Getpagesize())) / (1 << 20)
+}
+
+// BenchmarkResetReturnsMemory reports the resident memory with 100,000 payments held and
+// after a full reset: the freed heap goes back to the operating system.
+func BenchmarkResetReturnsMemory(b *testing.B) {
+	for b.Loop() {
+		s := sim.New(sim.WithClock(sim.NewVirtualClock(t0)))
+		for i := range 100000 {
+			req := payReq("huifu", fmt.Sprintf("pay%09d", i), 100)
+			req.Fields = map[string]string{"req_date": "20261201", "goods_desc": "测试商品"}
+			if _, err := s.CreatePayment(req); err != nil {
+				b.Fatal(err)
+			}
+		}
+		full := rssMiB()
+		s.Reset("")
+		b.ReportMetric(full, "MiB-RSS-full")
+		b.ReportMetric(rssMiB(), "MiB-RSS-after-reset")
+	}
 }

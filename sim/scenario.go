@@ -152,6 +152,16 @@ func (s *ScenarioSet) Names() []string {
 	return names
 }
 
+// RequireScenarios refuses a set with no scenario in it: loaded from a folder by mistake
+// (a wrong path, a folder emptied by a checkout), it would make every operation succeed
+// at once without a word.
+func RequireScenarios(set *ScenarioSet, where string) error {
+	if len(set.ordered) > 0 {
+		return nil
+	}
+	return &LoadError{Problems: []Problem{{File: where, Msg: "holds no scenario (*.yaml or *.yml files): an empty set would make every operation succeed at once; keep at least one scenario there"}}}
+}
+
 // LoadScenarios reads every *.yaml and *.yml file directly under dir in fsys. providers
 // are the provider names a scenario may mention. All problems are reported together.
 func LoadScenarios(fsys fs.FS, dir string, providers []string) (*ScenarioSet, error) {
@@ -202,11 +212,19 @@ func scenarioFiles(fsys fs.FS, dir string) ([]string, error) {
 	return files, nil
 }
 
+// MaxScenarioFileBytes bounds one scenario file: a scenario is a few dozen lines, and a
+// huge file is a mistake that should not cost the process its memory.
+const MaxScenarioFileBytes = 1 << 20
+
 func loadFiles(fsys fs.FS, files []string, display func(string) string, providers []string) (*ScenarioSet, error) {
 	set := &ScenarioSet{byName: map[string]*Scenario{}}
 	var problems []Problem
 	for _, file := range files {
 		shown := display(file)
+		if info, err := fs.Stat(fsys, file); err == nil && info.Size() > MaxScenarioFileBytes {
+			problems = append(problems, Problem{File: shown, Msg: fmt.Sprintf("file is %d bytes; a scenario file holds at most %d", info.Size(), MaxScenarioFileBytes)})
+			continue
+		}
 		data, err := fs.ReadFile(fsys, file)
 		if err != nil {
 			problems = append(problems, Problem{File: shown, Msg: err.Error()})

@@ -885,3 +885,20 @@ func TestScenarioFaultsOnViews(t *testing.T) {
 	assert.Equal(t, sim.StatusSuccess, q.Status, "the second query moved it on")
 	assert.Empty(t, q.Fault, "the state it answers from has no fault")
 }
+
+func TestScenarioSetBounds(t *testing.T) {
+	big := fstest.MapFS{"huge.yaml": {Data: []byte("version: 1\n" + strings.Repeat("# padding\n", sim.MaxScenarioFileBytes/10+1))}}
+	_, err := sim.LoadScenarios(big, ".", allProviders)
+	var le *sim.LoadError
+	require.ErrorAs(t, err, &le)
+	assert.Contains(t, le.Problems[0].Msg, "a scenario file holds at most")
+
+	set, err := sim.LoadScenarios(fstest.MapFS{"README.md": {Data: []byte("no scenarios here")}}, ".", allProviders)
+	require.NoError(t, err)
+	err = sim.RequireScenarios(set, "testdata/empty")
+	require.ErrorAs(t, err, &le)
+	assert.Contains(t, le.Problems[0].String(), "testdata/empty: holds no scenario")
+	shipped, err := sim.LoadScenarios(paysim.DefaultScenarios(), ".", allProviders)
+	require.NoError(t, err)
+	assert.NoError(t, sim.RequireScenarios(shipped, "embedded"))
+}

@@ -519,6 +519,12 @@ func notFound(what, merchant string, loc Locator) *Error {
 	return Errorf(ErrNotFound, "no %s of merchant %s with %s %q", what, merchant, by, loc.Value)
 }
 
+// Bounds of arming, so that a typo cannot arm a scenario for ever.
+const (
+	MaxArmTimes = 100000
+	MaxArmTTL   = 24 * time.Hour
+)
+
 // Armed is a scenario armed through the control plane for the next matching operations.
 type Armed struct {
 	ID        int       `json:"id"`
@@ -539,11 +545,11 @@ func (s *Simulator) Arm(name, provider string, times int, ttl time.Duration) (Ar
 	if provider != "" && !sc.AppliesTo(provider) {
 		return Armed{}, fmt.Errorf("scenario %q is limited to providers %s", name, strings.Join(sc.Providers, ", "))
 	}
-	if times < 1 {
-		return Armed{}, fmt.Errorf("times must be at least 1, got %d", times)
+	if times < 1 || times > MaxArmTimes {
+		return Armed{}, fmt.Errorf("times must be from 1 to %d, got %d", MaxArmTimes, times)
 	}
-	if ttl < 0 {
-		return Armed{}, fmt.Errorf("ttl must not be negative, got %s", ttl)
+	if ttl < 0 || ttl > MaxArmTTL {
+		return Armed{}, fmt.Errorf("ttl must be from 0 (no limit) to %s, got %s", MaxArmTTL, ttl)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -373,9 +373,11 @@ func TestArmErrors(t *testing.T) {
 	}{
 		{"unknown scenario", "no-such", "", 1, 0, `no scenario named "no-such"`},
 		{"scenario limited to other providers", "c-umpay-only", "huifu", 1, 0, "limited to providers umpay"},
-		{"zero times", "pay-armed", "", 0, 0, "times must be at least 1"},
-		{"negative times", "pay-armed", "", -1, 0, "times must be at least 1"},
-		{"negative ttl", "pay-armed", "", 1, -time.Second, "ttl must not be negative"},
+		{"zero times", "pay-armed", "", 0, 0, "times must be from 1 to 100000, got 0"},
+		{"negative times", "pay-armed", "", -1, 0, "times must be from 1 to 100000"},
+		{"times without end", "pay-armed", "", 2147483647, 0, "times must be from 1 to 100000, got 2147483647"},
+		{"negative ttl", "pay-armed", "", 1, -time.Second, "ttl must be from 0 (no limit) to 24h0m0s"},
+		{"ttl of a year", "pay-armed", "", 1, 365 * 24 * time.Hour, "ttl must be from 0 (no limit) to 24h0m0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

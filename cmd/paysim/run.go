@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 2
 	}
-	for _, name := range []string{"seed", "journal-size", "fault-max-hold"} {
+	for _, name := range []string{"seed", "journal-size", "fault-max-hold", "max-entities", "read-timeout", "write-timeout", "idle-timeout", "max-conns"} {
 		if err := cfg.envErrs[name]; err != nil && !flagSet(cfg.fs, name) {
 			fmt.Fprintln(stderr, "paysim:", err)
 			return 2
@@ -121,6 +121,14 @@ type config struct {
 	hsqSuccessAsString bool
 	journalSize        int
 	faultMaxHold       time.Duration
+	maxEntities        int
+	allowRemote        bool
+	adminToken         string
+	readTimeout        time.Duration
+	writeTimeout       time.Duration
+	idleTimeout        time.Duration
+	maxConns           int
+	logFormat          string
 }
 
 func newFlags(getenv func(string) string, out io.Writer) *config {
@@ -159,6 +167,20 @@ func newFlags(getenv func(string) string, out io.Writer) *config {
 		"requests the journal keeps; the oldest are dropped first (PAYSIM_JOURNAL_SIZE)")
 	c.fs.DurationVar(&c.faultMaxHold, "fault-max-hold", envDuration(getenv, "PAYSIM_FAULT_MAX_HOLD", 2*time.Minute, c.envErrs, "fault-max-hold"),
 		"longest a timeout fault holds a connection with no answer (PAYSIM_FAULT_MAX_HOLD)")
+	c.fs.IntVar(&c.maxEntities, "max-entities", envInt(getenv, "PAYSIM_MAX_ENTITIES", 200000, c.envErrs, "max-entities"),
+		"payments, refunds and closes held; when full the oldest finished are forgotten (PAYSIM_MAX_ENTITIES)")
+	remote, _ := strconv.ParseBool(env("PAYSIM_ALLOW_REMOTE", "false"))
+	c.fs.BoolVar(&c.allowRemote, "allow-remote", remote, "allow --addr beyond loopback; needs --admin-token (PAYSIM_ALLOW_REMOTE)")
+	c.fs.StringVar(&c.adminToken, "admin-token", env("PAYSIM_ADMIN_TOKEN", ""), "bearer token the control plane requires (PAYSIM_ADMIN_TOKEN; prefer the variable: flags show in ps)")
+	c.fs.DurationVar(&c.readTimeout, "read-timeout", envDuration(getenv, "PAYSIM_READ_TIMEOUT", 30*time.Second, c.envErrs, "read-timeout"),
+		"longest a client may take to send a whole request (PAYSIM_READ_TIMEOUT)")
+	c.fs.DurationVar(&c.writeTimeout, "write-timeout", envDuration(getenv, "PAYSIM_WRITE_TIMEOUT", time.Minute, c.envErrs, "write-timeout"),
+		"longest an answer may take; faults and long polls have their own bounds (PAYSIM_WRITE_TIMEOUT)")
+	c.fs.DurationVar(&c.idleTimeout, "idle-timeout", envDuration(getenv, "PAYSIM_IDLE_TIMEOUT", 2*time.Minute, c.envErrs, "idle-timeout"),
+		"longest a keep-alive connection may sit idle (PAYSIM_IDLE_TIMEOUT)")
+	c.fs.IntVar(&c.maxConns, "max-conns", envInt(getenv, "PAYSIM_MAX_CONNS", 1024, c.envErrs, "max-conns"),
+		"connections served at once; more wait to be accepted (PAYSIM_MAX_CONNS)")
+	c.fs.StringVar(&c.logFormat, "log-format", env("PAYSIM_LOG_FORMAT", "text"), "text or json (PAYSIM_LOG_FORMAT)")
 	c.fs.Var(&c.allow, "notify-allow", "HOST[:PORT] notifications may go to besides loopback; repeatable (PAYSIM_NOTIFY_ALLOW, comma-separated)")
 	c.fs.Usage = func() { printUsage(out, c) }
 	return c
@@ -212,14 +234,39 @@ func options(cfg *config, logger *slog.Logger) ([]paysim.Option, error) {
 	if cfg.faultMaxHold <= 0 {
 		return nil, fmt.Errorf("--fault-max-hold %s must be positive", cfg.faultMaxHold)
 	}
+	if cfg.maxEntities < 1 {
+		return nil, fmt.Errorf("--max-entities %d must be at least 1", cfg.maxEntities)
+	}
+	for name, d := range map[string]time.Duration{"--read-timeout": cfg.readTimeout, "--write-timeout": cfg.writeTimeout, "--idle-timeout": cfg.idleTimeout} {
+		if d <= 0 {
+			return nil, fmt.Errorf("%s %s must be positive", name, d)
+		}
+	}
+	if cfg.maxConns < 1 {
+		return nil, fmt.Errorf("--max-conns %d must be at least 1", cfg.maxConns)
+	}
 	opts := []paysim.Option{paysim.WithSeed(cfg.seed), paysim.WithVerify(verify), paysim.WithLogger(logger),
-		paysim.WithJournalSize(cfg.journalSize), paysim.WithFaultMaxHold(cfg.faultMaxHold),
+		paysim.WithJournalSize(cfg.journalSize), paysim.WithFaultMaxHold(cfg.faultMaxHold), paysim.WithMaxEntities(cfg.maxEntities),
 		paysim.WithVersion(buildVersion()), paysim.WithNotifyAllow(cfg.allow...),
 		paysim.WithHints(paysim.Hints{
 			VirtualClock: "start paysim with --clock virtual",
 			ScenarioDir:  "start paysim with --scenarios DIR to reload from a folder",
 			NotifyAllow:  func(host string) string { return "start paysim with --notify-allow " + host },
+			MaxEntities:  "start paysim with a larger --max-entities",
 		})}
+	switch {
+	case !loopbackAddr(cfg.addr) && !cfg.allowRemote:
+		return nil, fmt.Errorf("--addr %s is not a loopback address: every payment paysim holds and its control plane would be open to that network; to mean it, add --allow-remote and an admin token (PAYSIM_ADMIN_TOKEN)", cfg.addr)
+	case !loopbackAddr(cfg.addr) && cfg.adminToken == "":
+		return nil, fmt.Errorf("--allow-remote needs an admin token (--admin-token or PAYSIM_ADMIN_TOKEN): the control plane can reset, seed and move the clock")
+	case !loopbackAddr(cfg.addr):
+		opts = append(opts, paysim.WithRemoteControl())
+	default:
+		opts = append(opts, paysim.WithControlHosts(hostOf(cfg.addr)))
+	}
+	if cfg.adminToken != "" {
+		opts = append(opts, paysim.WithAdminToken(cfg.adminToken))
+	}
 	switch cfg.clock {
 	case "real":
 	case "virtual":
@@ -265,7 +312,16 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
 		return fmt.Errorf("--log-level %q is not one of debug, info, warn, error", cfg.logLevel)
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler
+	switch cfg.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	case "json":
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	default:
+		return fmt.Errorf("--log-format %q is not one of text, json", cfg.logFormat)
+	}
+	logger := slog.New(handler)
 	opts, err := options(cfg, logger)
 	if err != nil {
 		return err
@@ -278,12 +334,17 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.addr, err)
 	}
-	srv := &http.Server{Handler: ps, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: ps, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cfg.readTimeout,
+		WriteTimeout: cfg.writeTimeout, IdleTimeout: cfg.idleTimeout, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(handler, slog.LevelDebug)}
+	ln = limitConns(ln, cfg.maxConns)
 	srv.RegisterOnShutdown(ps.Drain) // answers held by faults end, so the shutdown need not wait for them
 	core := ps.Core()
 	fmt.Fprintf(stdout, "paysim %s listening on http://%s (providers %s; clock %s at %s; seed %d; verify %s; %d scenarios)\n",
 		buildVersion(), ln.Addr(), strings.Join(ps.Providers(), ", "), core.Clock().Mode(), core.Now().Format(time.RFC3339),
 		core.Seed(), ps.Verify(), len(core.Scenarios().Scenarios()))
+	if !loopbackAddr(cfg.addr) {
+		fmt.Fprintf(stdout, "paysim: listening beyond loopback (--allow-remote); provider paths are open to that network, and the control plane requires the admin token\n")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -323,6 +384,9 @@ func scenariosCmd(args []string, stdout, stderr io.Writer) int {
 	} else {
 		what = args[1]
 		set, err = sim.LoadScenarioPath(what, paysim.Providers())
+		if err == nil {
+			err = sim.RequireScenarios(set, what)
+		}
 	}
 	if err != nil {
 		var le *sim.LoadError

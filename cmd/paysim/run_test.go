@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -488,7 +489,7 @@ func (s *liveServer) call(t *testing.T, method, path, body string) (int, map[str
 	}
 	req, err := http.NewRequest(method, s.base+path, rd)
 	require.NoError(t, err)
-	if body != "" {
+	if method != http.MethodGet {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := client.Do(req)
@@ -675,4 +676,105 @@ func TestShutdownDrainsHeldAnswers(t *testing.T) {
 	assert.Equal(t, 0, s.stop(t), s.stderr.String())
 	assert.Error(t, <-errc, "the held request ends with no answer")
 	assert.Contains(t, s.stderr.String(), "fault applied", "faults are logged")
+}
+
+// Binding beyond loopback opens everything to that network: refused unless asked for with
+// --allow-remote, and then only with an admin token.
+func TestRemoteBindNeedsFlagAndToken(t *testing.T) {
+	t.Parallel()
+	r := runWith(t, nil, "--addr", "0.0.0.0:0")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "is not a loopback address")
+	assert.Contains(t, r.stderr, "--allow-remote")
+	r = runWith(t, nil, "--addr", ":0", "--allow-remote")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "needs an admin token")
+	r = runWith(t, map[string]string{"PAYSIM_ADMIN_TOKEN": "t0ken"}, "--addr", "0.0.0.0:0", "--allow-remote")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "listening beyond loopback", "paysim says so at start")
+}
+
+func TestAdminTokenEnforced(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, map[string]string{"PAYSIM_ADMIN_TOKEN": "t0ken"}, "--addr", "127.0.0.1:0")
+	resp, err := http.Get(s.base + "/__paysim/health")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	req, _ := http.NewRequest(http.MethodGet, s.base+"/__paysim/health", nil)
+	req.Header.Set("Authorization", "Bearer t0ken")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// readUntilClosed reads c until the server closes it, failing after limit.
+func readUntilClosed(t *testing.T, c net.Conn, limit time.Duration) {
+	t.Helper()
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(limit)))
+	_, err := io.Copy(io.Discard, c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the server kept the connection open for %s", limit)
+	}
+}
+
+// A client that trickles its body, or keeps an idle connection, is cut off; connections
+// over the cap wait until one is free.
+func TestSlowClientsAreCutOff(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil, "--addr", "127.0.0.1:0", "--read-timeout", "200ms", "--idle-timeout", "200ms", "--max-conns", "2")
+	addr := strings.TrimPrefix(s.base, "http://")
+
+	trickle, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer trickle.Close()
+	_, err = io.WriteString(trickle, "POST /v3/trade/payment/scanpay/query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"sys_id\"")
+	require.NoError(t, err)
+	readUntilClosed(t, trickle, 5*time.Second)
+
+	idle, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer idle.Close()
+	_, err = io.WriteString(idle, "GET /__paysim/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+	require.NoError(t, err)
+	readUntilClosed(t, idle, 5*time.Second) // the answer, then the idle keep-alive is closed
+
+	// Two connections that say nothing hold both slots; a third waits, and is served as
+	// soon as one of them is cut off by the read timeout.
+	var holders []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = io.WriteString(c, "POST /__paysim/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n")
+		require.NoError(t, err)
+		holders = append(holders, c)
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(s.base + "/__paysim/health")
+	require.NoError(t, err, "served once a slot frees")
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	for _, c := range holders {
+		readUntilClosed(t, c, 5*time.Second)
+	}
+}
+
+func TestJSONLogs(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil, "--addr", "127.0.0.1:0", "--log-format", "json")
+	resp, err := http.Post(s.base+"/v3/trade/payment/scanpay/query", "application/json", strings.NewReader(`{"sys_id":"nobody","data":{}}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 0, s.stop(t))
+	lines := strings.Split(strings.TrimSpace(s.stderr.String()), "\n")
+	require.NotEmpty(t, lines)
+	for _, l := range lines {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), "every log line is JSON: %s", l)
+	}
+	assert.Contains(t, s.stderr.String(), `"msg":"Huifu request refused"`)
+	r := runWith(t, nil, "--addr", "127.0.0.1:0", "--log-format", "xml")
+	assert.Contains(t, r.stderr, `--log-format "xml" is not one of text, json`)
 }

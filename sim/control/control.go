@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/console"
 	"github.com/paysim/paysim/sim/gateway"
 )
 
@@ -30,13 +31,14 @@ type API struct {
 	version   string
 }
 
-// Mount adds the control plane of the simulator behind gw to e.
-func Mount(e *echo.Echo, gw *gateway.Gateway, providers []gateway.Provider, version string) *API {
+// Mount adds the control plane of the simulator behind gw to e, driven only by those
+// guard lets through.
+func Mount(e *echo.Echo, gw *gateway.Gateway, providers []gateway.Provider, version string, guard Guard) *API {
 	a := &API{core: gw.Core(), gw: gw, providers: map[string]gateway.Provider{}, version: version}
 	for _, p := range providers {
 		a.providers[p.Name()] = p
 	}
-	g := e.Group(Prefix)
+	g := e.Group(Prefix, guard.middleware)
 	g.GET("/health", a.health)
 	g.POST("/reset", a.reset)
 	g.GET("/clock", a.getClock)
@@ -49,6 +51,7 @@ func Mount(e *echo.Echo, gw *gateway.Gateway, providers []gateway.Provider, vers
 	g.POST("/orders", a.seed)
 	a.mountNotifications(g)
 	a.mountRequests(g)
+	console.Mount(g)
 	g.Any("/*", a.unknown)
 	return a
 }
@@ -284,10 +287,10 @@ func (a *API) orders(c echo.Context) error {
 	if err := a.checkProvider(provider, false); err != nil {
 		return fail(c, http.StatusBadRequest, "%v", err)
 	}
-	reports := a.core.Inspect(provider, merchant, id)
 	if id == "" {
-		return c.JSON(http.StatusOK, map[string]any{"orders": reports})
+		return a.listOrders(c, provider, merchant)
 	}
+	reports := a.core.Inspect(provider, merchant, id)
 	switch len(reports) {
 	case 0:
 		return fail(c, http.StatusNotFound, "no payment, refund or close with id %q%s", id, scope(provider, merchant))

@@ -67,7 +67,22 @@ func newHandlerVerify(t *testing.T, core *sim.Simulator, mode gateway.VerifyMode
 	require.NoError(t, err)
 	h, err := server.New(gateway.New(core, mode), []gateway.Provider{hf}, "test")
 	require.NoError(t, err)
-	return h
+	return asOwner(h)
+}
+
+// asOwner makes a test request look like the owner's (guard_test.go tests the guard
+// itself): httptest's Host example.com becomes loopback, and a state change without a
+// content type gets the JSON one the control plane takes.
+func asOwner(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host == "example.com" {
+			r.Host = "127.0.0.1:8700"
+		}
+		if r.Method != http.MethodGet && r.Header.Get("Content-Type") == "" {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // call sends a request with an optional JSON body and decodes the JSON answer.
@@ -386,10 +401,10 @@ func TestArm(t *testing.T) {
 				[]string{`no scenario named "pay-nope"`, "close-processing-then-success, pay-qrcode-paid-on-first-query, pay-unknown-result, refund-insufficient-balance, refund-processing-then-success"}},
 			{"operation mismatch", `{"scenario":"pay-unknown-result","operation":"refund"}`,
 				[]string{`scenario "pay-unknown-result" drives payment operations, not refund`}},
-			{"times 0", `{"scenario":"pay-unknown-result","times":0}`, []string{"times must be at least 1, got 0"}},
-			{"times negative", `{"scenario":"pay-unknown-result","times":-2}`, []string{"times must be at least 1, got -2"}},
+			{"times 0", `{"scenario":"pay-unknown-result","times":0}`, []string{"times must be from 1 to 100000, got 0"}},
+			{"times negative", `{"scenario":"pay-unknown-result","times":-2}`, []string{"times must be from 1 to 100000, got -2"}},
 			{"bad ttl", `{"scenario":"pay-unknown-result","ttl":"a while"}`, []string{`ttl "a while" is not a duration`}},
-			{"negative ttl", `{"scenario":"pay-unknown-result","ttl":"-1m"}`, []string{"ttl must not be negative"}},
+			{"negative ttl", `{"scenario":"pay-unknown-result","ttl":"-1m"}`, []string{"ttl must be from 0 (no limit) to 24h0m0s"}},
 			{"unknown provider", `{"scenario":"pay-unknown-result","provider":"alipay"}`, []string{`unknown provider "alipay"`}},
 			{"no scenario", `{"provider":"huifu"}`, []string{"scenario is required"}},
 			{"empty body", ``, []string{"scenario is required"}},

@@ -57,6 +57,7 @@ func (a *API) waitNotification(c echo.Context) error {
 	if err != nil {
 		return fail(c, http.StatusBadRequest, "%v", err)
 	}
+	extendWrite(c, timeout)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
 	defer cancel()
 	n, seen, ok := a.core.WaitNotification(ctx, f)

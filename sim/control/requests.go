@@ -93,6 +93,7 @@ func (a *API) waitRequest(c echo.Context) error {
 	if err != nil {
 		return fail(c, http.StatusBadRequest, "%v", err)
 	}
+	extendWrite(c, timeout)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
 	defer cancel()
 	e, ok, seen := a.gw.Journal().Wait(ctx, f)
@@ -116,6 +117,11 @@ func (a *API) countRequests(c echo.Context) error {
 	}
 	_, _, dropped := a.gw.Journal().Stats()
 	return c.JSON(http.StatusOK, map[string]any{"count": a.gw.Journal().Count(f), "dropped": dropped})
+}
+
+// extendWrite lets a long poll outlive the server's write timeout: it has its own bound.
+func extendWrite(c echo.Context, wait time.Duration) {
+	_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(wait + 10*time.Second))
 }
 
 func waitTimeout(s string) (time.Duration, error) {
@@ -169,4 +175,38 @@ func (a *API) armFault(c echo.Context) error {
 
 func (a *API) disarmFaults(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"disarmed": a.gw.DisarmFaults()})
+}
+
+// Listing bounds of the orders.
+const (
+	defaultOrderLimit = 100
+	maxOrderLimit     = 1000
+)
+
+// listOrders pages through the payments, newest first: never the whole ledger in one
+// answer, however much paysim holds.
+func (a *API) listOrders(c echo.Context, provider, merchant string) error {
+	limit := defaultOrderLimit
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxOrderLimit {
+			return fail(c, http.StatusBadRequest, "limit %q must be a whole number from 1 to %d", s, maxOrderLimit)
+		}
+		limit = n
+	}
+	var cursor uint64
+	if s := c.QueryParam("cursor"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == 0 {
+			return fail(c, http.StatusBadRequest, "cursor %q is not one this listing gave (next_cursor)", s)
+		}
+		cursor = n
+	}
+	orders, next := a.core.List(provider, merchant, cursor, limit)
+	held, bound, evicted := a.core.Bounds()
+	out := map[string]any{"orders": orders, "held": held, "max_entities": bound, "evicted": evicted}
+	if next > 0 {
+		out["next_cursor"] = strconv.FormatUint(next, 10)
+	}
+	return c.JSON(http.StatusOK, out)
 }

@@ -1,6 +1,7 @@
 package control_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -122,4 +123,36 @@ func TestFaultCalls(t *testing.T) {
 	code, out = e.call(t, http.MethodDelete, "/__paysim/faults", "")
 	require.Equal(t, http.StatusOK, code)
 	assert.EqualValues(t, 1, out["disarmed"])
+}
+
+// The listing is paged, newest first; a lookup by id needs no listing.
+func TestOrdersPaged(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := range 5 {
+		code, _ := e.call(t, http.MethodPost, "/__paysim/orders", seedBody(fmt.Sprintf("page-%d", i), "1.00"))
+		require.Equal(t, http.StatusCreated, code)
+	}
+	var ids []string
+	cursor := ""
+	for range 3 {
+		code, out := e.call(t, http.MethodGet, "/__paysim/orders?limit=2"+cursor, "")
+		require.Equal(t, http.StatusOK, code, "%v", out)
+		for _, o := range out["orders"].([]any) {
+			ids = append(ids, o.(map[string]any)["id"].(string))
+		}
+		next, _ := out["next_cursor"].(string)
+		if next == "" {
+			break
+		}
+		cursor = "&cursor=" + next
+	}
+	assert.Equal(t, []string{"page-4", "page-3", "page-2", "page-1", "page-0"}, ids)
+	code, out := e.call(t, http.MethodGet, "/__paysim/orders", "")
+	require.Equal(t, http.StatusOK, code)
+	assert.EqualValues(t, 5, out["held"])
+	assert.NotNil(t, out["max_entities"])
+	for _, bad := range []string{"?limit=0", "?limit=1001", "?cursor=abc", "?cursor=0"} {
+		code, _ := e.call(t, http.MethodGet, "/__paysim/orders"+bad, "")
+		assert.Equal(t, http.StatusBadRequest, code, bad)
+	}
 }

@@ -237,6 +237,8 @@ func (x *exchange[Q, A]) logFault() {
 // bound, and less if the client goes away or the server drains.
 func (x *exchange[Q, A]) wait(d time.Duration) {
 	d = min(d, x.p.g.maxHold)
+	// A hold is exempt from the server's write timeout: it has its own bound.
+	_ = http.NewResponseController(x.w).SetWriteDeadline(time.Now().Add(d + 30*time.Second))
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -70,6 +70,8 @@ type Gateway struct {
 	// drained is closed by Drain: every held answer ends at once.
 	drainOnce sync.Once
 	drained   chan struct{}
+	// quiet keeps refusals to one log line a second per cause.
+	quiet *quietLog
 }
 
 // Option configures a Gateway.
@@ -96,7 +98,7 @@ func New(core *sim.Simulator, verify VerifyMode, opts ...Option) *Gateway {
 		verify = VerifyStrict
 	}
 	g := &Gateway{core: core, verify: verify, log: core.Logger(), replayWait: 10 * time.Second,
-		maxHold: DefaultFaultMaxHold, drained: make(chan struct{})}
+		maxHold: DefaultFaultMaxHold, drained: make(chan struct{}), quiet: newQuietLog()}
 	for _, o := range opts {
 		o(g)
 	}
@@ -434,7 +436,13 @@ func (x *exchange[Q, A]) send(a A, status int) {
 	h := x.w.Header()
 	if m.Diagnostic != "" {
 		h.Set(DiagnosticHeader, HeaderSafe(m.Diagnostic))
-		p.g.log.Info(p.proto.Title()+" request refused", "path", x.r.URL.Path, "code", m.Code, "diagnostic", m.Diagnostic)
+		if ok, held := p.g.quiet.allow(p.proto.Name() + " " + x.r.URL.Path + " " + m.Code); ok {
+			args := []any{"path", x.r.URL.Path, "code", m.Code, "diagnostic", m.Diagnostic}
+			if held > 0 {
+				args = append(args, "same_cause_held_back", held)
+			}
+			p.g.log.Info(p.proto.Title()+" request refused", args...)
+		}
 	}
 	if m.Scenario != "" {
 		h.Set(ScenarioHeader, m.Scenario)
