@@ -185,3 +185,48 @@ func BenchmarkResetReturnsMemory(b *testing.B) {
 		b.ReportMetric(rssMiB(), "MiB-RSS-after-reset")
 	}
 }
+
+// The payer side: QA plays the payer of an order that waits for them.
+func TestActAsPayer(t *testing.T) {
+	waits := sc("waits", sim.OpPayment, "default: true", "states: [{name: awaiting, status: processing}]")
+	for _, tt := range []struct {
+		act  sim.PayerAction
+		want sim.Status
+	}{{sim.PayerPays, sim.StatusSuccess}, {sim.PayerFails, sim.StatusFailed}} {
+		t.Run(string(tt.act), func(t *testing.T) {
+			s, _ := newSim(t, waits)
+			req := payReq("huifu", "P", 100)
+			req.ProviderID = "HF-P"
+			_, err := s.CreatePayment(req)
+			require.NoError(t, err)
+			for range 3 {
+				v, err := s.QueryPayment("huifu", merchant, sim.ByID("P"), true)
+				require.NoError(t, err)
+				require.Equal(t, sim.StatusProcessing, v.Status, "it waits, however often it is queried")
+			}
+			v, err := s.ActAsPayer("huifu", merchant, "HF-P", tt.act)
+			require.NoError(t, err, "the provider's id finds it too")
+			assert.Equal(t, tt.want, v.Status)
+			rep := inspectOne(t, s, "huifu", "P")
+			assert.Contains(t, rep.History[len(rep.History)-1].Cause, "by the payer")
+			_, err = s.ActAsPayer("huifu", merchant, "P", sim.PayerPays)
+			assert.Contains(t, requireKind(t, err, sim.ErrInvalidState).Detail, "has nothing left to do")
+		})
+	}
+	s, _ := newSim(t)
+	_, err := s.ActAsPayer("huifu", merchant, "nothing", sim.PayerPays)
+	requireKind(t, err, sim.ErrNotFound)
+}
+
+// Seeding refuses a provider id another order holds: queries would find the wrong one.
+func TestSeedRefusesATakenProviderID(t *testing.T) {
+	s, _ := newSim(t)
+	req := payReq("shouqianba", "A", 100)
+	req.Aliases = map[string]string{"sn": "7892260101000001"}
+	_, err := s.SeedPayment(req)
+	require.NoError(t, err)
+	again := payReq("shouqianba", "B", 100)
+	again.Aliases = map[string]string{"sn": "7892260101000001"}
+	_, err = s.SeedPayment(again)
+	assert.Contains(t, requireKind(t, err, sim.ErrDuplicateRequest).Detail, "sn 7892260101000001 is already held by payment A")
+}

@@ -1,89 +1,234 @@
+//go:debug rsa1024min=0
+
 package huishouqian
 
 import (
 	"bytes"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
+	"unicode/utf8"
 
-	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
-	"github.com/paysim/paysim/sim/rsakey"
 	"github.com/paysim/paysim/sim/simtest"
 )
 
-// FuzzDecodeRequest feeds arbitrary bodies to the form decoder and through the real
-// handler. Whatever comes in: no panic; a decoded request yields sign candidates ending in
-// the secret and a stable fingerprint; and the answer is always a Huishouqian envelope
-// signed with the platform key.
-func FuzzDecodeRequest(f *testing.F) {
+// fuzzSeed is one body with the Content-Type it is posted with.
+type fuzzSeed struct {
+	body        []byte
+	contentType string
+}
+
+// fuzzSeeds are the seed inputs of both targets: the vectors real clients sent, and
+// hand-written forms for every method and for the envelope's edge cases.
+func fuzzSeeds(f *testing.F) []fuzzSeed {
+	var seeds []fuzzSeed
 	for _, body := range simtest.VectorBodies(f, "huishouqian") {
-		f.Add(body, formType)
+		seeds = append(seeds, fuzzSeed{body, formType})
 	}
+	const head = `merchantNo=864000000001&version=1.0&format=JSON&signType=RSA2&sign=00&`
 	for _, s := range []string{``, `=`, `&&&`, `%`, `{}`, `[]`, `null`, `merchantNo=864000000001`,
 		`merchantNo=864000000001&method=POLYMERIZE_QUERY&version=1.0&format=JSON&signType=RSA2&signContent={"transNo":1}&sign=00`,
-		`merchantNo=864000000001&signType=CFCA&sign=zz`, "merchantNo=\xff&signContent=%FF%FE", `merchantNo=1&merchantNo=2&sign=&sign=ab`} {
-		f.Add([]byte(s), formType)
+		`merchantNo=864000000001&signType=CFCA&sign=zz`, "merchantNo=\xff&signContent=%FF%FE", `merchantNo=1&merchantNo=2&sign=&sign=ab`,
+		head + `method=POLYMERIZE_MAIN_SWEPTN&signContent={"transNo":"P1","orderAmt":"100","payType":"ALI_JSAPI","goodsInfo":"商品","requestDate":"20260101100000","memo":"{\"timeExpire\":\"20260101110000\"}"}`,
+		head + `method=POLYMERIZE_BE_SWEPTN&signContent={"transNo":"B1","orderAmt":3,"payType":"WECHAT_MICROPAY","payCode":"134567890123456789","goodsInfo":"g","requestDate":"20260101100000","memo":{"a":1}}`,
+		head + `method=POLYMERIZE_REFUND&signContent={"transNo":"R1","origTransNo":"B1","orderAmt":"1","requestDate":"20260101100000","origOrderAmt":"3"}`,
+		head + `method=POLYMERIZE_REFUND_QUERY&signContent={"transNo":"R1"}`,
+		head + `method=POLYMERIZE_QUERY&signContent={"transNo":"B1","extra":[1,{"x":null}],"orderAmt":-1}`,
+		head + `method=NOPE&signContent=null`, head + `method=POLYMERIZE_QUERY&format=XML&signContent=[]`} {
+		seeds = append(seeds, fuzzSeed{[]byte(s), formType})
 	}
-	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=\"merchantNo\"\r\n\r\n864000000001\r\n--b--\r\n"), "multipart/form-data; boundary=b")
-	f.Add([]byte(`{"method":"POLYMERIZE_QUERY"}`), "application/json")
+	seeds = append(seeds,
+		fuzzSeed{[]byte("--b\r\nContent-Disposition: form-data; name=\"merchantNo\"\r\n\r\n864000000001\r\n--b--\r\n"), "multipart/form-data; boundary=b"},
+		fuzzSeed{[]byte(`{"method":"POLYMERIZE_QUERY"}`), "application/json"},
+		fuzzSeed{[]byte(`merchantNo=864000000001`), "text/plain"})
+	return seeds
+}
 
-	keys := simtest.Keys()
-	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)))
-	p, err := New(core, keys)
-	if err != nil {
-		f.Fatal(err)
-	}
-	e, err := server.New(gateway.New(core, gateway.VerifyStrict), []gateway.Provider{p}, "fuzz")
-	if err != nil {
-		f.Fatal(err)
-	}
-	platform, err := rsakey.LoadPublic(keys, "huishouqian/platform_cert.pem")
-	if err != nil {
-		f.Fatal(err)
-	}
-	secret := p.fallback.SignKey
-	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
-		if req, derr := decodeBody(contentType, body); derr == nil {
-			if req.merchantNo == "" {
-				t.Fatal("decoded a request without merchantNo")
-			}
-			for _, c := range candidates(req, secret) {
-				if !bytes.HasSuffix(c.text, []byte("&key="+secret)) {
-					t.Fatalf("candidate %s does not end in the secret: %q", c.name, c.text)
-				}
-			}
-			if biz, err := parseSignContent(req.signContent); err == nil {
-				// A second parse fills its maps anew: the fingerprint must not depend on
-				// their iteration order.
-				again, err := parseSignContent(req.signContent)
-				if err != nil {
-					t.Fatalf("signContent parsed once, not twice: %v", err)
-				}
-				if fingerprint(biz) != fingerprint(again) {
-					t.Fatal("fingerprint is not stable")
-				}
-				_ = check(biz, refundRules)
-				_ = check(biz, mainRules)
-			}
-		} else if derr.what == "" || derr.detail == "" {
+// checkDecoded holds for whatever the form decoder accepts: a merchantNo, sign candidates
+// ending in the secret, and a fingerprint of signContent that does not depend on map
+// order; every rule set checks the parsed signContent without panicking.
+func checkDecoded(t *testing.T, contentType string, body []byte, secret string) {
+	req, derr := decodeBody(contentType, body)
+	if derr != nil {
+		if derr.what == "" || derr.detail == "" {
 			t.Fatalf("a decode error must say what is wrong: %+v", derr)
 		}
+		return
+	}
+	if req.merchantNo == "" {
+		t.Fatal("decoded a request without merchantNo")
+	}
+	for _, c := range candidates(req, secret) {
+		if !bytes.HasSuffix(c.text, []byte("&key="+secret)) {
+			t.Fatalf("candidate %s does not end in the secret: %q", c.name, c.text)
+		}
+	}
+	if biz, err := parseSignContent(req.signContent); err == nil {
+		// A second parse fills its maps anew: the fingerprint must not depend on
+		// their iteration order.
+		again, err := parseSignContent(req.signContent)
+		if err != nil {
+			t.Fatalf("signContent parsed once, not twice: %v", err)
+		}
+		if fingerprint(biz) != fingerprint(again) {
+			t.Fatal("fingerprint is not stable")
+		}
+		for _, rules := range [][]rule{mainRules, barcodeRules, queryRules, refundRules} {
+			_ = check(biz, rules)
+		}
+	}
+}
+
+// fuzzEnv builds, for one input, a simulator of its own (a virtual clock at
+// sim.DefaultVirtualStart, the shipped scenarios) and the provider over it, so that every
+// input starts from the same empty ledger and a failure replays from the input alone.
+type fuzzEnv struct {
+	keys      fs.FS
+	scenarios *sim.ScenarioSet
+	logger    *slog.Logger
+}
+
+func newFuzzEnv(f *testing.F, keys fs.FS, logger *slog.Logger) fuzzEnv {
+	set, err := sim.LoadScenarios(simtest.Scenarios(), ".", simtest.Providers)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return fuzzEnv{keys: keys, scenarios: set, logger: logger}
+}
+
+func (fe fuzzEnv) provider(t *testing.T) (*sim.Simulator, *Provider) {
+	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)), sim.WithScenarios(fe.scenarios, nil), sim.WithLogger(fe.logger))
+	p, err := New(core, fe.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return core, p
+}
+
+// FuzzDecodeRequest feeds arbitrary bodies, with arbitrary Content-Types, to the form
+// decoder and through the real pipeline. Whatever comes in: no panic, nothing logged as
+// an error (the pipeline answers a panic in Huishouqian's shape and logs it), and the
+// answer is always a Huishouqian envelope signed with the platform key, with a diagnostic
+// when it refuses. The platform key is a 512-bit one made for the run
+// (simtest.FastKeys), so that signing does not eat the run; verification is in mode log,
+// so that the signature check runs and fuzzed forms still reach the methods.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s.body, s.contentType)
+	}
+	keys, platform := simtest.FastKeys(f, "huishouqian/platform_private.pem")
+	logger, errs := simtest.NewErrorLog()
+	env := newFuzzEnv(f, keys, logger)
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		core, p := env.provider(t)
+		secret := p.fallback.SignKey
+		checkDecoded(t, contentType, body, secret)
+		routes := simtest.Handlers(p.Mount(gateway.New(core, gateway.VerifyLog, gateway.WithJournalSize(16))))
 		r := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
 		r.Header.Set("Content-Type", contentType)
 		w := httptest.NewRecorder()
-		e.ServeHTTP(w, r)
+		routes[Path].ServeHTTP(w, r)
 		if w.Code != http.StatusOK {
 			t.Fatalf("status %d for %q", w.Code, body)
 		}
-		resp, err := huishouqiantest.Verify(platform, secret, w.Body.Bytes())
+		resp, err := huishouqiantest.Verify(&platform.PublicKey, secret, w.Body.Bytes())
 		if err != nil {
 			t.Fatalf("answer to %q is not a signed Huishouqian envelope: %v\n%s", body, err, w.Body.Bytes())
 		}
 		if !resp.Success && w.Header().Get("X-Paysim-Diagnostic") == "" {
 			t.Fatalf("refusal %s of %q without a diagnostic", resp.ErrorCode, body)
 		}
+		errs.Check(t, body)
 	})
+}
+
+// FuzzValidate runs what the pipeline runs between reading the form and signing the
+// answer, without HTTP and without RSA: Decode, Describe, Authenticate (signature not
+// checked), every refusal, Admit, the X-Paysim-Scenario check, then every method in turn
+// on the admitted request, whatever method the form names, each answer rendered as it
+// would be signed. Whatever comes in: no panic, nothing logged as an error, and every
+// answer is either a result that decodes back to its fields or an error with a code, a
+// message and a diagnostic, all valid UTF-8.
+func FuzzValidate(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s.body, s.contentType, "")
+	}
+	for _, name := range []string{"pay-unknown-result", "refund-insufficient-balance", "nope"} {
+		f.Add([]byte(`merchantNo=864000000001&version=1.0&format=JSON&method=POLYMERIZE_BE_SWEPTN&signContent={"transNo":"B1","origTransNo":"B1","orderAmt":"3","payType":"WECHAT_MICROPAY","payCode":"134567890123456789","goodsInfo":"g","requestDate":"20260101100000"}`), formType, name)
+	}
+	keys, _ := simtest.FastKeys(f, "huishouqian/platform_private.pem")
+	logger, errs := simtest.NewErrorLog()
+	env := newFuzzEnv(f, keys, logger)
+	methods := Methods()
+	f.Fuzz(func(t *testing.T, body []byte, contentType, scenario string) {
+		defer errs.Check(t, body)
+		core, p := env.provider(t)
+		checkDecoded(t, contentType, body, p.fallback.SignKey)
+		proto := protocol{p}
+		req, rep, ok := proto.Decode(&gateway.Inbound{Method: http.MethodPost, Path: Path,
+			Header: http.Header{"Content-Type": {contentType}}, Body: body, Scenario: scenario})
+		if !ok {
+			checkReply(t, rep, body)
+			return
+		}
+		_ = proto.Describe(req, Path)
+		if known, err := proto.Authenticate(req, false); known == (err != nil) || req.signer == nil {
+			t.Fatalf("Authenticate(%q) = %v, %v, signer %v", body, known, err, req.signer)
+		}
+		for kind := gateway.RefuseMethod; kind <= gateway.RefuseInternal; kind++ {
+			checkReply(t, proto.Refuse(req, gateway.Refusal{Kind: kind, Detail: "fuzz"}), body)
+		}
+		if rep, ok := proto.Admit(req); !ok {
+			checkReply(t, rep, body)
+			return
+		}
+		if core.CheckScenarioHeader(scenario) != nil {
+			return // refused by the pipeline, in Huishouqian's shape (RefuseHeader above)
+		}
+		_ = proto.Describe(req, Path)
+		for _, m := range methods {
+			checkReply(t, operations[m](p, req), body)
+		}
+	})
+}
+
+// checkReply holds for every answer: a result whose text decodes back to its fields
+// (empty ones left out, but finishedDate), or an errorCode and errorMsg with a
+// diagnostic; every string valid UTF-8.
+func checkReply(t *testing.T, rep reply, body []byte) {
+	t.Helper()
+	if rep.result == nil {
+		if rep.errorCode == "" || rep.errorMsg == "" || rep.diagnostic == "" {
+			t.Fatalf("a refusal of %q without a code, a message or a diagnostic: %+v", body, rep)
+		}
+		if !utf8.ValidString(rep.errorCode) || !utf8.ValidString(rep.errorMsg) {
+			t.Fatalf("a refusal of %q that is not valid UTF-8: %q %q", body, rep.errorCode, rep.errorMsg)
+		}
+		return
+	}
+	text := encodeResult(rep.result)
+	if !utf8.Valid(text) {
+		t.Fatalf("result for %q is not valid UTF-8: %q", body, text)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(text, &back); err != nil {
+		t.Fatalf("result for %q does not decode: %v\n%s", body, err, text)
+	}
+	want := map[string]string{}
+	for k, v := range rep.result {
+		if v != "" || slices.Contains(keptEmpty, k) {
+			want[k] = v
+		}
+	}
+	if !maps.Equal(back, want) {
+		t.Fatalf("result for %q reads back as %v, rendered from %v", body, back, want)
+	}
 }

@@ -1,74 +1,251 @@
+//go:debug rsa1024min=0
+
 package umpay
 
 import (
 	"bytes"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
-	"github.com/paysim/paysim/server"
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/simtest"
 	"github.com/paysim/paysim/sim/umpay/umpaytest"
 )
 
-// FuzzDecodeRequest feeds arbitrary bodies to the decoder and through the real handler.
-// Whatever comes in: no panic; a decoded request yields candidate texts and a
-// fingerprint; and the answer is always an Umpay response signed with the platform key,
-// verified with the platform certificate as clients do.
-func FuzzDecodeRequest(f *testing.F) {
-	for _, body := range simtest.VectorBodies(f, "umpay") {
-		f.Add(body)
-	}
+// fuzzSeeds are the seed bodies of both targets: the vectors real clients sent, and
+// hand-written bodies for every route and for the envelope's edge cases.
+func fuzzSeeds(f *testing.F) [][]byte {
+	seeds := simtest.VectorBodies(f, "umpay")
 	for _, s := range []string{``, `{}`, `[]`, `null`, `"x"`, `{"acqSpId":"Y000000001"}`,
 		`{"acqSpId":"Y000000001","acqMerId":"42516662","orderNo":"A|B","txnAmt":-0,"sign":"AA=="}`,
 		`{"acqSpId":"Y000000001","txnAmt":1e400,"signature":null,"x":{"y":[1]}}`,
-		`{"acqSpId":"Y000000001","acqSpId":2}`, "{\"acqSpId\":\"\u2028\",\"\xff\":1}"} {
-		f.Add([]byte(s))
+		`{"acqSpId":"Y000000001","acqSpId":2}`, "{\"acqSpId\":\"\u2028\",\"\xff\":1}",
+		`{"acqSpId":"Y000000001","acqMerId":"42516662","orderTime":"20260101100000","orderNo":"M1","txnAmt":"100","orderType":"alipay","authCode":"284567890123456789","goodsInfo":"商品"}`,
+		`{"acqSpId":"Y000000001","acqMerId":"42516662","orderTime":"20260101100000","orderNo":"Q1","txnAmt":3,"orderType":"wechat","paymentValidTime":"600"}`,
+		`{"acqSpId":"Y000000001","acqMerId":"42516662","orderTime":"20260101100000","orderNo":"U1","txnAmt":"1","orderType":"wechatJs","userId":"o1","appId":"wx1"}`,
+		`{"acqSpId":"Y000000001","acqMerId":"42516662","orderTime":"20260101100000","orderNo":"R1","txnAmt":"1","origOrderNo":"M1","origTxnAmt":"100"}`,
+		`{"acqSpId":"Y000000001","acqMerId":"42516662","orderNo":"M1","transactionId":"","merPriv":"a|b"}`,
+		`{"acqSpId":"Y000000001","acqMerId":42516662,"orderNo":true,"txnAmt":"0100","signature":1}`,
+		`{"acqSpId":"Y000000001","acqMerId":"1","orderTime":"20261301100000","orderNo":"x","txnAmt":"99999999999999"}`} {
+		seeds = append(seeds, []byte(s))
 	}
-	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)))
-	p, err := New(core, simtest.Keys())
-	if err != nil {
-		f.Fatal(err)
-	}
-	e, err := server.New(gateway.New(core, gateway.VerifyOff), []gateway.Provider{p}, "fuzz")
-	if err != nil {
-		f.Fatal(err)
-	}
-	platform, err := umpaytest.LoadCertificate(simtest.Keys(), "umpay/platform_cert.der")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		if req, derr := decodeBody(body); derr == nil {
-			if req.spID == "" {
-				t.Fatalf("decoded a request with no acqSpId from %q", body)
-			}
-			for i, m := range req.members {
-				if m.key == req.sigField || (i > 0 && req.members[i-1].key >= m.key) {
-					t.Fatalf("members not sorted or signature included: %+v", req.members)
-				}
-			}
-			if len(candidates(req)) == 0 {
-				t.Fatal("no candidate text")
-			}
-			_ = fingerprint(req)
-		} else if derr.code != codeFormat && derr.code != codeMissing {
+	return seeds
+}
+
+// checkDecoded holds for whatever the decoder accepts: an acqSpId, members sorted by key
+// without the signature, sign candidates and a fingerprint. A decode error is a format or
+// missing-member error.
+func checkDecoded(t *testing.T, body []byte) {
+	req, derr := decodeBody(body)
+	if derr != nil {
+		if derr.code != codeFormat && derr.code != codeMissing {
 			t.Fatalf("decode error with code %s", derr.code)
 		}
-		// Verification is off so that fuzzed bodies reach validation and business.
-		for _, path := range []string{"/pay/refund", "/pay/queryOrder", "/pay/micropay"} {
+		if derr.msg == "" || derr.detail == "" {
+			t.Fatalf("a decode error without words for %q", body)
+		}
+		return
+	}
+	if req.spID == "" {
+		t.Fatalf("decoded a request with no acqSpId from %q", body)
+	}
+	for i, m := range req.members {
+		if m.key == req.sigField || (i > 0 && req.members[i-1].key >= m.key) {
+			t.Fatalf("members not sorted or signature included: %+v", req.members)
+		}
+	}
+	if len(candidates(req)) == 0 {
+		t.Fatal("no candidate text")
+	}
+	_ = fingerprint(req)
+}
+
+// fuzzPaths are the routes FuzzDecodeRequest posts every input to. FuzzValidate runs
+// every route.
+var fuzzPaths = []string{"/pay/refund", "/pay/queryOrder", "/pay/micropay"}
+
+// fuzzEnv builds, for one input, a simulator of its own (a virtual clock at
+// sim.DefaultVirtualStart, the shipped scenarios) and the provider over it, so that every
+// input starts from the same empty ledger and a failure replays from the input alone.
+type fuzzEnv struct {
+	keys      fs.FS
+	scenarios *sim.ScenarioSet
+	logger    *slog.Logger
+}
+
+func newFuzzEnv(f *testing.F, keys fs.FS, logger *slog.Logger) fuzzEnv {
+	set, err := sim.LoadScenarios(simtest.Scenarios(), ".", simtest.Providers)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return fuzzEnv{keys: keys, scenarios: set, logger: logger}
+}
+
+func (fe fuzzEnv) provider(t *testing.T) (*sim.Simulator, *Provider) {
+	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)), sim.WithScenarios(fe.scenarios, nil), sim.WithLogger(fe.logger))
+	p, err := New(core, fe.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return core, p
+}
+
+// FuzzDecodeRequest feeds arbitrary bodies to the decoder and through the real pipeline
+// of three routes. Whatever comes in: no panic, nothing logged as an error (the pipeline
+// answers a panic in Umpay's shape and logs it), and every answer is an Umpay response
+// signed with the platform key, verified as clients do, with a diagnostic when it refuses.
+// The platform key is a 512-bit one made for the run (simtest.FastKeys), so that signing
+// does not eat the run; verification is in mode log, so that the signature check runs and
+// fuzzed bodies still reach the routes.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, body := range fuzzSeeds(f) {
+		f.Add(body)
+	}
+	keys, platform := simtest.FastKeys(f, "umpay/platform_private.pem")
+	logger, errs := simtest.NewErrorLog()
+	env := newFuzzEnv(f, keys, logger)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkDecoded(t, body)
+		core, p := env.provider(t)
+		routes := simtest.Handlers(p.Mount(gateway.New(core, gateway.VerifyLog, gateway.WithJournalSize(16))))
+		for _, path := range fuzzPaths {
 			r := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
 			r.Header.Set("Content-Type", "application/json")
 			w := httptest.NewRecorder()
-			e.ServeHTTP(w, r)
+			routes[path].ServeHTTP(w, r)
 			if w.Code != http.StatusOK {
-				t.Fatalf("status %d for %q", w.Code, body)
+				t.Fatalf("status %d on %s for %q", w.Code, path, body)
 			}
-			if _, _, err := umpaytest.Verify(platform, w.Body.Bytes()); err != nil {
-				t.Fatalf("answer to %q is not a signed Umpay response: %v\n%s", body, err, w.Body.Bytes())
+			fields, _, err := umpaytest.Verify(&platform.PublicKey, w.Body.Bytes())
+			if err != nil {
+				t.Fatalf("answer on %s to %q is not a signed Umpay response: %v\n%s", path, body, err, w.Body.Bytes())
 			}
+			if refused(fields["respCode"]) && w.Header().Get("X-Paysim-Diagnostic") == "" {
+				t.Fatalf("refusal %s on %s without a diagnostic for %q", fields["respCode"], path, body)
+			}
+			errs.Check(t, body)
 		}
 	})
+}
+
+// refused says whether respCode refuses the request rather than report on a payment.
+func refused(code string) bool {
+	switch code {
+	case codeOK, codeFailed, codePaying, codeUnclear, codeNotDefinitive:
+		return false
+	}
+	return true
+}
+
+// FuzzValidate runs what the pipeline runs between reading the body and signing the
+// answer, without HTTP and without RSA: Decode, Describe, Authenticate (signature not
+// checked), every refusal, Admit, the X-Paysim-Scenario check, then every route in turn
+// on the admitted request, each answer rendered as it would be signed. Whatever comes in:
+// no panic, nothing logged as an error, and every answer is the flat object clients
+// verify, its signed text exactly what they rebuild from it.
+func FuzzValidate(f *testing.F) {
+	for _, body := range fuzzSeeds(f) {
+		f.Add(body, "")
+	}
+	for _, name := range []string{"pay-unknown-result", "refund-insufficient-balance", "nope"} {
+		f.Add([]byte(`{"acqSpId":"Y000000001","acqMerId":"42516662","orderTime":"20260101100000","orderNo":"M1","txnAmt":"3","origOrderNo":"M1","origTxnAmt":"3","orderType":"alipay","authCode":"284567890123456789"}`), name)
+	}
+	keys, _ := simtest.FastKeys(f, "umpay/platform_private.pem")
+	logger, errs := simtest.NewErrorLog()
+	env := newFuzzEnv(f, keys, logger)
+	header := http.Header{"Content-Type": {"application/json"}}
+	f.Fuzz(func(t *testing.T, body []byte, scenario string) {
+		defer errs.Check(t, body)
+		checkDecoded(t, body)
+		core, p := env.provider(t)
+		proto := protocol{p}
+		req, rep, ok := proto.Decode(&gateway.Inbound{Method: http.MethodPost, Path: fuzzPaths[0], Header: header, Body: body, Scenario: scenario})
+		if !ok {
+			checkReply(t, rep, body)
+			return
+		}
+		for _, r := range routes {
+			_ = proto.Describe(req, "/pay/"+r.name)
+		}
+		if known, err := proto.Authenticate(req, false); known == (err != nil) || known != (req.sp != nil) {
+			t.Fatalf("Authenticate(%q) = %v, %v", body, known, err)
+		}
+		for kind := gateway.RefuseMethod; kind <= gateway.RefuseInternal; kind++ {
+			checkReply(t, proto.Refuse(req, gateway.Refusal{Kind: kind, Detail: "fuzz"}), body)
+		}
+		if rep, ok := proto.Admit(req); !ok {
+			checkReply(t, rep, body)
+			return
+		}
+		if core.CheckScenarioHeader(scenario) != nil {
+			return // refused by the pipeline, in Umpay's shape (RefuseHeader above)
+		}
+		for _, r := range routes {
+			checkReply(t, r.serve(p, req), body)
+		}
+	})
+}
+
+// checkReply holds for every answer: a respCode, a diagnostic when it refuses, and a
+// body in the subset umpaytest.Verify enforces (a flat object of non-empty strings and
+// digit-string amounts as numbers, no "|" in a value, valid UTF-8) whose signed text is
+// the values in key order joined by "|".
+func checkReply(t *testing.T, rep reply, body []byte) {
+	t.Helper()
+	code := rep.fields["respCode"]
+	if code == "" {
+		t.Fatalf("an answer without respCode for %q: %v", body, rep.fields)
+	}
+	if refused(code) && rep.diagnostic == "" {
+		t.Fatalf("refusal %s without a diagnostic for %q", code, body)
+	}
+	members, text := encode(rep.fields)
+	out := marshal(members, "AA==")
+	if !utf8.Valid(out) {
+		t.Fatalf("answer for %q is not valid UTF-8: %q", body, out)
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		t.Fatalf("answer for %q does not decode: %v\n%s", body, err, out)
+	}
+	keys := make([]string, 0, len(obj))
+	values := map[string]string{}
+	for k, v := range obj {
+		if k == "signature" {
+			continue
+		}
+		switch x := v.(type) {
+		case string:
+			values[k] = x
+		case json.Number:
+			values[k] = x.String()
+		default:
+			t.Fatalf("answer member %s for %q is a %T\n%s", k, body, v, out)
+		}
+		if values[k] == "" || strings.Contains(values[k], "|") {
+			t.Fatalf("answer member %s for %q is empty or holds |\n%s", k, body, out)
+		}
+		keys = append(keys, k)
+	}
+	if _, ok := obj["txnAmt"].(string); ok {
+		t.Fatalf("txnAmt for %q is not a JSON number\n%s", body, out)
+	}
+	sort.Strings(keys)
+	joined := make([]string, len(keys))
+	for i, k := range keys {
+		joined[i] = values[k]
+	}
+	if got := strings.Join(joined, "|"); got != text {
+		t.Fatalf("answer for %q is signed over %q, clients rebuild %q", body, text, got)
+	}
 }

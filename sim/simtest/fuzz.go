@@ -1,0 +1,161 @@
+package simtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/paysim/paysim/sim/gateway"
+)
+
+// FuzzKeyBits is the size of the platform keys FastKeys makes. The shipped keys are
+// 2048 bits: one answer signature costs 0.8 ms, and a fuzz target that signs every answer
+// spends its run in modular arithmetic. A 512-bit signature costs 0.07 ms (1024 bits:
+// 0.33 ms). crypto/rsa refuses keys under 1024 bits unless the test binary carries
+// `//go:debug rsa1024min=0`, which the fuzz_test.go of each provider package does: such
+// a key is only ever made inside a test.
+const FuzzKeyBits = 512
+
+// FastKeys is the repository's keys/ tree in memory with the private key file name
+// (e.g. "huifu/platform_private.pem") replaced by a freshly generated FuzzKeyBits-bit
+// key, which it returns: a provider built over it signs its answers ten times faster.
+// Every other file (the merchant keys the vectors are signed with) is the shipped one.
+func FastKeys(tb testing.TB, name string) (fs.FS, *rsa.PrivateKey) {
+	tb.Helper()
+	tree := keyTree(tb)
+	if tree[name] == nil {
+		tb.Fatalf("keys/%s does not exist", name)
+	}
+	return tree, replaceKey(tb, tree, name)
+}
+
+// FastPlatformKeys is FastKeys with the platform key of every provider replaced, for a
+// target that builds them all (the control plane, paysim.New).
+func FastPlatformKeys(tb testing.TB) fs.FS {
+	tb.Helper()
+	tree := keyTree(tb)
+	for name := range tree {
+		if path.Base(name) == "platform_private.pem" {
+			replaceKey(tb, tree, name)
+		}
+	}
+	return tree
+}
+
+func keyTree(tb testing.TB) fstest.MapFS {
+	tree := fstest.MapFS{}
+	err := fs.WalkDir(Keys(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(Keys(), name)
+		if err != nil {
+			return err
+		}
+		tree[name] = &fstest.MapFile{Data: data, Mode: 0o644}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tree
+}
+
+func replaceKey(tb testing.TB, tree fstest.MapFS, name string) *rsa.PrivateKey {
+	key, err := rsa.GenerateKey(rand.Reader, FuzzKeyBits)
+	if err != nil {
+		tb.Fatalf("%v (a test file of the package needs `//go:debug rsa1024min=0`)", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tree[name] = &fstest.MapFile{Data: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), Mode: 0o644}
+	return key
+}
+
+// Handlers maps every path of m to its handler: what the server routes there, without
+// building the whole server (Echo, the control plane) for every fuzz input.
+func Handlers(m gateway.Mounts) map[string]http.Handler {
+	out := map[string]http.Handler{}
+	for _, r := range m.Routes {
+		for _, path := range r.Paths {
+			out[path] = r.Handler
+		}
+	}
+	return out
+}
+
+// ErrorLog is a logger for fuzz targets that keeps every error-level record. The
+// pipeline answers a panicking endpoint in the provider's own shape (its recover step),
+// so an answer alone cannot tell a fuzz target that something broke: the log can.
+type ErrorLog struct {
+	mu      sync.Mutex
+	records []string
+}
+
+// NewErrorLog returns the logger to build the simulator with and the log it fills.
+func NewErrorLog() (*slog.Logger, *ErrorLog) {
+	l := &ErrorLog{}
+	return slog.New(errorHandler{log: l}), l
+}
+
+// Take returns the error records logged since the last call, and forgets them.
+func (l *ErrorLog) Take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.records
+	l.records = nil
+	return out
+}
+
+// Check fails tb with the error records logged since the last call, if any.
+func (l *ErrorLog) Check(tb testing.TB, input any) {
+	tb.Helper()
+	if rs := l.Take(); len(rs) > 0 {
+		tb.Fatalf("an error was logged for %q:\n%s", input, strings.Join(rs, "\n"))
+	}
+}
+
+type errorHandler struct {
+	log   *ErrorLog
+	attrs []slog.Attr
+}
+
+func (h errorHandler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelError
+}
+
+func (h errorHandler) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Message)
+	write := func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	}
+	for _, a := range h.attrs {
+		write(a)
+	}
+	r.Attrs(write)
+	h.log.mu.Lock()
+	h.log.records = append(h.log.records, b.String())
+	h.log.mu.Unlock()
+	return nil
+}
+
+func (h errorHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return errorHandler{log: h.log, attrs: append(append([]slog.Attr(nil), h.attrs...), attrs...)}
+}
+
+func (h errorHandler) WithGroup(string) slog.Handler { return h }
