@@ -21,8 +21,8 @@ type stub struct {
 	prefixes []string
 }
 
-func (s stub) Name() string                    { return s.name }
-func (s stub) PrepareSeed(*sim.PaymentRequest) {}
+func (s stub) Name() string                          { return s.name }
+func (s stub) PrepareSeed(*sim.PaymentRequest) error { return nil }
 func (s stub) Mount(*gateway.Gateway) gateway.Mounts {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(s.name)) })
 	return gateway.Mounts{Routes: []gateway.Route{{Paths: s.paths, Handler: h}}, Prefixes: s.prefixes, Fallback: h}

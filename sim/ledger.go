@@ -225,6 +225,10 @@ func (p *payment) applyClose(c *closeOp) {
 	case StatusFailed:
 		p.m.frozen = false
 		c.settled = true
+		if c.m.override == "" && c.m.current().Payment == StatusSuccess && !p.m.status().Final() {
+			// The payer paid while the close was being decided: that is why it failed.
+			p.m.force(StatusSuccess, c.m.enteredAt, "paid by the payer while "+c.key.ID+" was being decided")
+		}
 	}
 }
 

@@ -63,7 +63,11 @@ type State struct {
 	DuplicateNotify bool
 	// Fault is the network fault put on the answers to status queries made in this state.
 	Fault string
-	Line  int
+	// Payment, on a failed state of a close, is what became of the payment meanwhile:
+	// success says the payer paid while the close was being decided, which is why it
+	// failed.
+	Payment Status
+	Line    int
 }
 
 // Until says when a state is left: after Queries status queries of the entity in this
@@ -567,7 +571,7 @@ func (p *parser) states(v *yaml.Node, op Operation) []State {
 	for _, item := range v.Content {
 		st := State{Notify: true, Line: item.Line}
 		var untilNode *yaml.Node
-		seen := p.mapping(item, []string{"name", "status", "until", "next", "fields", "notify", "duplicate_notify", "fault"}, func(key string, _, val *yaml.Node) {
+		seen := p.mapping(item, []string{"name", "status", "until", "next", "fields", "notify", "duplicate_notify", "fault", "payment"}, func(key string, _, val *yaml.Node) {
 			switch key {
 			case "name":
 				st.Name = p.str(val, "state name")
@@ -591,6 +595,11 @@ func (p *parser) states(v *yaml.Node, op Operation) []State {
 				st.DuplicateNotify = p.bool(val, "duplicate_notify")
 			case "fault":
 				st.Fault = p.fault(val)
+			case "payment":
+				st.Payment = Status(p.str(val, "payment"))
+				if st.Payment != StatusSuccess {
+					p.errorf(val, "payment %q: the one thing a close's state can say of its payment is success (the payer paid meanwhile)", st.Payment)
+				}
 			}
 		})
 		if !seen["name"] {
@@ -604,6 +613,9 @@ func (p *parser) states(v *yaml.Node, op Operation) []State {
 		}
 		if untilNode != nil && st.Next == "" {
 			p.errorf(untilNode, "state %q has until but no next state to go to", st.Name)
+		}
+		if st.Payment != "" && (op != OpClose || st.Status != StatusFailed) {
+			p.errorf(item, "state %q: payment: applies to a failed state of a close (the close failed because the payer paid meanwhile)", st.Name)
 		}
 		if st.DuplicateNotify && !st.Notify {
 			p.errorf(item, "state %q asks for a duplicate notification but has notify: false", st.Name)

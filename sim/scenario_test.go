@@ -755,9 +755,11 @@ func TestLoadShippedScenarios(t *testing.T) {
 	set, err := sim.LoadScenarios(paysim.DefaultScenarios(), ".", allProviders)
 	require.NoError(t, err)
 	assert.Equal(t, []string{
+		"close-loses-race-to-payer",
 		"close-processing-then-success",
 		"pay-qrcode-paid-on-first-query",
 		"pay-unknown-result",
+		"pay-waits-for-payer",
 		"refund-insufficient-balance",
 		"refund-processing-then-success",
 	}, set.Names())

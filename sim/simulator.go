@@ -219,6 +219,9 @@ type CloseRequest struct {
 	Fingerprint string
 	Scenario    string
 	Reverse     bool
+	// RecordRefusal books a close of a payment that is already final as a failed close,
+	// for a provider whose close query then reports it (Huifu), instead of only refusing.
+	RecordRefusal bool
 }
 
 // CreatePayment books a new payment and starts its scenario. A retry of the same request
@@ -283,6 +286,18 @@ func (s *Simulator) SeedPayment(req PaymentRequest) (PaymentView, error) {
 	defer s.mu.Unlock()
 	if s.ledger.payments[req.Key] != nil {
 		return PaymentView{}, Errorf(ErrDuplicateRequest, "payment %s of merchant %s on %s already exists", req.ID, req.Merchant, req.Provider)
+	}
+	// The provider's ids must stay unique, or queries and refunds would find the wrong
+	// order.
+	for name, value := range req.Aliases {
+		if value == "" {
+			continue
+		}
+		for _, q := range s.ledger.byID[value] {
+			if !q.forgotten && q.key.Provider == req.Provider && q.key.Merchant == req.Merchant {
+				return PaymentView{}, Errorf(ErrDuplicateRequest, "%s %s is already held by payment %s of merchant %s", name, value, q.key.ID, q.key.Merchant)
+			}
+		}
 	}
 	if err := s.makeRoomLocked(nil, now); err != nil {
 		return PaymentView{}, err
@@ -439,6 +454,8 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 		return CloseView{}, &Error{Kind: ErrInvalidState, Detail: fmt.Sprintf("payment %s has refunds and can no longer be reversed", p.key.ID),
 			Reason: ReasonRefunded}
 	case req.Reverse && st == StatusSuccess:
+	case st.Final() && req.RecordRefusal:
+		return s.recordFailedClose(p, req, now), nil
 	case st.Final():
 		return CloseView{}, &Error{Kind: ErrInvalidState, Detail: fmt.Sprintf("payment %s is already final (%s) and cannot be closed", p.key.ID, st),
 			Reason: ReasonPaymentFinal}
@@ -460,6 +477,30 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 	v := c.view()
 	c.created(&v.EntityView)
 	return v, nil
+}
+
+// closeOfFinal is the scenario of a close booked against a payment that was already
+// final: it failed at once.
+var closeOfFinal = &Scenario{
+	Name:        "builtin:close-of-final-payment",
+	Description: "The payment was already final when the close came, so the close failed at once.",
+	Operation:   OpClose,
+	States:      []State{{Name: "failed", Status: StatusFailed, Notify: false}},
+	Source:      "builtin",
+}
+
+// recordFailedClose books a close that failed because its payment was already final.
+// The caller holds s.mu and p.mu.
+func (s *Simulator) recordFailedClose(p *payment, req CloseRequest, now time.Time) CloseView {
+	c := &closeOp{payment: p, reverse: req.Reverse, settled: true}
+	c.entity = newEntity(req.Key, req.ProviderID, nil, p.amount, req.Fields, req.Fingerprint, closeOfFinal,
+		fmt.Sprintf("payment %s was already %s", p.key.ID, p.m.status()), now)
+	c.announced = true
+	p.closes = append(p.closes, c)
+	s.ledger.addClose(c)
+	v := c.view()
+	c.created(&v.EntityView)
+	return v
 }
 
 // QueryClose reads the latest close of the payment loc finds; every call is a status
@@ -611,6 +652,16 @@ type selection struct {
 // holds s.mu.
 func (s *Simulator) selectLocked(sel selection) (sc *Scenario, by string, use func(), err error) {
 	set := s.Scenarios()
+	if named, ok := set.Lookup(sel.header); ok {
+		// A header that names a scenario of another operation or provider is a mistake
+		// like a typo: silently using the default instead would hide it.
+		switch {
+		case named.Operation != sel.op:
+			return nil, "", nil, Errorf(ErrInvalidParams, "X-Paysim-Scenario names %q, a %s scenario, but this request creates a %s", named.Name, named.Operation, sel.op)
+		case !named.AppliesTo(sel.provider):
+			return nil, "", nil, Errorf(ErrInvalidParams, "X-Paysim-Scenario names %q, which is limited to %s, not %s", named.Name, strings.Join(named.Providers, ", "), sel.provider)
+		}
+	}
 	sc, by, arm := s.pickLocked(set, sel)
 	use = func() {
 		if arm != nil {

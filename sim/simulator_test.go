@@ -133,10 +133,7 @@ func TestPaymentSelectionOrder(t *testing.T) {
 	}{
 		{"header beats when", "huifu", "QA-1", 101, sim.FlowBarcode, "pay-header", "pay-header", "X-Paysim-Scenario header"},
 		{"header beats default", "huifu", "P", 100, sim.FlowQRCode, "pay-header", "pay-header", "X-Paysim-Scenario header"},
-		{"header of another operation is ignored", "huifu", "P", 101, sim.FlowBarcode, "refund-header", "a-amount", "when: amount 1.01"},
-		{"header of a close is ignored", "huifu", "P", 100, sim.FlowQRCode, "close-header", "pay-qr-default", "default for payment"},
-		{"header for another provider is ignored", "huifu", "P", 200, sim.FlowBarcode, "c-umpay-only", "builtin:immediate-success", "no scenario matched"},
-		{"unknown header is ignored", "huifu", "P", 100, sim.FlowBarcode, "no-such", "builtin:immediate-success", "no scenario matched"},
+		{"unknown header is left to the pipeline", "huifu", "P", 100, sim.FlowBarcode, "no-such", "builtin:immediate-success", "no scenario matched"},
 		{"when: first in name order", "huifu", "QA-1", 101, sim.FlowBarcode, "", "a-amount", "when: amount 1.01"},
 		{"when: id_prefix", "huifu", "QA-1", 100, sim.FlowBarcode, "", "b-prefix", "when: id_prefix QA-"},
 		{"when: id_prefix is case sensitive", "huifu", "qa-1", 100, sim.FlowBarcode, "", "builtin:immediate-success", "no scenario matched"},
@@ -162,6 +159,27 @@ func TestPaymentSelectionOrder(t *testing.T) {
 	}
 }
 
+// A header naming a scenario of another operation or provider is refused, not ignored:
+// silently getting the default instead would hide the mistake.
+func TestHeaderForAnotherOperationOrProviderRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name, provider, header, want string
+	}{
+		{"a refund scenario on a payment", "huifu", "refund-header", `"refund-header", a refund scenario, but this request creates a payment`},
+		{"a close scenario on a payment", "huifu", "close-header", `"close-header", a close scenario, but this request creates a payment`},
+		{"another provider's", "huifu", "c-umpay-only", `"c-umpay-only", which is limited to umpay, not huifu`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newSim(t, selectionSet...)
+			req := payReq(tt.provider, "P", 200)
+			req.Scenario = tt.header
+			_, err := s.CreatePayment(req)
+			assert.Contains(t, requireKind(t, err, sim.ErrInvalidParams).Detail, tt.want)
+			assert.Empty(t, s.Inspect("", "", ""), "nothing booked")
+		})
+	}
+}
+
 func TestRefundAndCloseSelection(t *testing.T) {
 	s, _ := newSim(t, selectionSet...)
 	seed(t, s, "huifu", "P", 1000)
@@ -179,10 +197,9 @@ func TestRefundAndCloseSelection(t *testing.T) {
 	assert.Equal(t, sim.StatusProcessing, r.Status)
 
 	req = refundReq("huifu", "P", "R3", 1)
-	req.Scenario = "pay-header" // a payment scenario: ignored for a refund
-	r, err = s.CreateRefund(req)
-	require.NoError(t, err)
-	assert.Equal(t, "refund-default", r.Scenario)
+	req.Scenario = "pay-header" // a payment scenario: refused for a refund, like a typo
+	_, err = s.CreateRefund(req)
+	assert.Contains(t, requireKind(t, err, sim.ErrInvalidParams).Detail, `"pay-header", a payment scenario, but this request creates a refund`)
 
 	// No close default: a close succeeds at once.
 	pend, err := s.CreatePayment(sim.PaymentRequest{Key: key("huifu", "Q"), Amount: 100, Flow: sim.FlowQRCode})

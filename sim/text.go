@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -52,14 +53,29 @@ func WriteJSONString(b *bytes.Buffer, s string) {
 // maxQuoted bounds the text quoted into a header; the full text goes to the log.
 const maxQuoted = 2048
 
-// QuoteText renders text as a Go-quoted ASCII string, so that non-ASCII and control
-// characters in an expected signed text survive a header and stay unambiguous. Long
-// text is cut.
+// QuoteText Go-quotes an expected signed text for a diagnostic, printable Unicode kept as
+// it is, so that the request journal and the console show 测试 as 测试; the gateway writes
+// it as \u6d4b\u8bd5 into the X-Paysim-Diagnostic header, which stays ASCII. Characters
+// beyond U+FFFF are escaped here (\U0001f600), since the header's four-digit escapes
+// cannot spell them; control characters and bytes that are not UTF-8 are escaped as
+// strconv.Quote does. Long text is cut.
 func QuoteText(text string) string {
+	suffix := ""
 	if len(text) > maxQuoted {
-		return strconv.QuoteToASCII(Clip(text, maxQuoted)) + "(truncated)"
+		text, suffix = Clip(text, maxQuoted), "(truncated)"
 	}
-	return strconv.QuoteToASCII(text)
+	q := strconv.Quote(text)
+	var b strings.Builder
+	b.Grow(len(q) + len(suffix))
+	for _, r := range q {
+		if r > 0xFFFF {
+			fmt.Fprintf(&b, `\U%08x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	b.WriteString(suffix)
+	return b.String()
 }
 
 // Clip cuts s to at most n bytes on a rune boundary, marking a cut with "…".

@@ -248,7 +248,7 @@ func TestEnvFallback(t *testing.T) {
 		assert.Equal(t, "real", m[3])
 		assert.Equal(t, "1", m[5])
 		assert.Equal(t, "strict", m[6])
-		assert.Equal(t, "5", m[7])
+		assert.Equal(t, "7", m[7])
 	})
 	t.Run("environment", func(t *testing.T) {
 		t.Parallel()
@@ -306,7 +306,7 @@ func TestEnvFallback(t *testing.T) {
 		env["PAYSIM_SCENARIOS"] = scenarios
 		m = startupLine(t, env, "--addr", "127.0.0.1:0", "--clock", "real", "--verify", "strict", "--log-level", "info",
 			"--keys", keys, "--scenarios", "")
-		assert.Equal(t, "5", m[7])
+		assert.Equal(t, "7", m[7])
 	})
 }
 
@@ -341,8 +341,8 @@ func TestScenariosValidate(t *testing.T) {
 		t.Parallel()
 		r := runWith(t, nil, "scenarios", "validate")
 		assert.Equal(t, 0, r.code, r.stderr)
-		assert.Equal(t, "ok: 5 scenarios in embedded scenarios (close-processing-then-success, pay-qrcode-paid-on-first-query, "+
-			"pay-unknown-result, refund-insufficient-balance, refund-processing-then-success)\n", r.stdout)
+		assert.Equal(t, "ok: 7 scenarios in embedded scenarios (close-loses-race-to-payer, close-processing-then-success, pay-qrcode-paid-on-first-query, "+
+			"pay-unknown-result, pay-waits-for-payer, refund-insufficient-balance, refund-processing-then-success)\n", r.stdout)
 		assert.Empty(t, r.stderr)
 	})
 	t.Run("broken folder", func(t *testing.T) {
@@ -519,7 +519,7 @@ func TestServe(t *testing.T) {
 	for _, name := range served {
 		assert.Contains(t, paysim.Providers(), name)
 	}
-	assert.EqualValues(t, 5, out["scenarios"])
+	assert.EqualValues(t, 7, out["scenarios"])
 
 	code, out = s.call(t, http.MethodGet, "/nope", "")
 	assert.Equal(t, http.StatusNotFound, code)

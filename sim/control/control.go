@@ -49,6 +49,8 @@ func Mount(e *echo.Echo, gw *gateway.Gateway, providers []gateway.Provider, vers
 	g.POST("/scenarios/reload", a.reload)
 	g.GET("/orders", a.orders)
 	g.POST("/orders", a.seed)
+	g.POST("/orders/pay", a.payer(sim.PayerPays))
+	g.POST("/orders/fail", a.payer(sim.PayerFails))
 	a.mountNotifications(g)
 	a.mountRequests(g)
 	console.Mount(g)
@@ -336,7 +338,9 @@ func (a *API) seed(c echo.Context) error {
 		return fail(c, http.StatusBadRequest, "amount: %v (yuan, e.g. \"1.00\")", err)
 	}
 	req := sim.PaymentRequest{Key: sim.Key{Provider: in.Provider, Merchant: in.Merchant, ID: in.ID}, Amount: amount, Fields: in.Fields}
-	a.providers[in.Provider].PrepareSeed(&req)
+	if err := a.providers[in.Provider].PrepareSeed(&req); err != nil {
+		return fail(c, http.StatusBadRequest, "%v", err)
+	}
 	if _, err := a.core.SeedPayment(req); err != nil {
 		status := http.StatusBadRequest
 		if sim.KindOf(err) == sim.ErrDuplicateRequest {

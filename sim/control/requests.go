@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/journal"
 )
@@ -209,4 +210,42 @@ func (a *API) listOrders(c echo.Context, provider, merchant string) error {
 		out["next_cursor"] = strconv.FormatUint(next, 10)
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// payer plays the payer of an order waiting for them: POST /__paysim/orders/pay (the
+// payer scans and confirms) and /orders/fail (cancels, or the balance is short).
+func (a *API) payer(act sim.PayerAction) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var in struct {
+			Provider string `json:"provider"`
+			Merchant string `json:"merchant"`
+			ID       string `json:"id"`
+		}
+		if err := bind(c, &in); err != nil {
+			return fail(c, http.StatusBadRequest, "%v", err)
+		}
+		if err := a.checkProvider(in.Provider, true); err != nil {
+			return fail(c, http.StatusBadRequest, "%v", err)
+		}
+		if in.ID == "" {
+			return fail(c, http.StatusBadRequest, `id is required: the order's id as GET /__paysim/orders takes it, e.g. {"provider": "huifu", "id": "pay1"}`)
+		}
+		found := a.core.Inspect(in.Provider, in.Merchant, in.ID)
+		switch len(found) {
+		case 0:
+			return fail(c, http.StatusNotFound, "no payment with id %q%s", in.ID, scope(in.Provider, in.Merchant))
+		case 1:
+		default:
+			return fail(c, http.StatusConflict, "id %q matches %d orders; add merchant to choose", in.ID, len(found))
+		}
+		v, err := a.core.ActAsPayer(in.Provider, found[0].Merchant, found[0].ID, act)
+		if err != nil {
+			status := http.StatusBadRequest
+			if sim.KindOf(err) == sim.ErrInvalidState {
+				status = http.StatusConflict
+			}
+			return fail(c, status, "%v", err)
+		}
+		return c.JSON(http.StatusOK, a.core.Inspect(in.Provider, v.Merchant, v.ID)[0])
+	}
 }

@@ -156,3 +156,28 @@ func TestOrdersPaged(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, code, bad)
 	}
 }
+
+// POST /__paysim/orders/pay and /fail play the payer; the notification goes out.
+func TestPayerCalls(t *testing.T) {
+	e, c := journalEnv(t)
+	c.Header.Set("X-Paysim-Scenario", "pay-waits-for-payer")
+	created, err := c.Post("/v3/trade/payment/jspay", map[string]any{"req_date": "20260101", "req_seq_id": "qr-1", "huifu_id": merchant,
+		"goods_desc": "测试", "trade_type": "A_NATIVE", "trans_amt": "1.00"})
+	require.NoError(t, err)
+	require.Equal(t, "P", created.Data["trans_stat"])
+	c.Header.Del("X-Paysim-Scenario")
+	q, err := c.Post("/v3/trade/payment/scanpay/query", map[string]any{"huifu_id": merchant, "org_req_date": "20260101", "org_req_seq_id": "qr-1"})
+	require.NoError(t, err)
+	assert.Equal(t, "P", q.Data["trans_stat"], "the order waits for its payer")
+
+	code, out := e.call(t, http.MethodPost, "/__paysim/orders/pay", `{"provider":"huifu","id":"qr-1"}`)
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	assert.Equal(t, "success", out["status"])
+	code, out = e.call(t, http.MethodPost, "/__paysim/orders/fail", `{"provider":"huifu","id":"qr-1"}`)
+	assert.Equal(t, http.StatusConflict, code, "already paid")
+	assert.Contains(t, errorOf(t, out), "nothing left to do")
+	for _, bad := range []string{`{"id":"qr-1"}`, `{"provider":"huifu"}`, `{"provider":"huifu","id":"nope"}`, `{"provider":"huifu","id":"qr-1","amount":"1"}`} {
+		code, _ := e.call(t, http.MethodPost, "/__paysim/orders/pay", bad)
+		assert.Contains(t, []int{http.StatusBadRequest, http.StatusNotFound}, code, bad)
+	}
+}

@@ -17,8 +17,9 @@ type Provider interface {
 	Mount(g *Gateway) Mounts
 	// PrepareSeed fills in what the provider would have minted for a paid order created
 	// through its API (provider id, aliases, wire fields), for orders seeded by the
-	// control plane.
-	PrepareSeed(req *sim.PaymentRequest)
+	// control plane. A provider id asked for in the fields that the provider could not
+	// have minted is refused, saying why.
+	PrepareSeed(req *sim.PaymentRequest) error
 }
 
 // Route is one operation with every path it answers on (a provider's real path and the

@@ -2,6 +2,7 @@ package huifu
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -368,7 +369,7 @@ func (p *Provider) close(req *request) reply {
 	text := refusalText{notFound: descNoOriginal, invalidState: descAlreadyFinal}
 	pay, err := p.core.QueryPayment(Name, merchant, loc, false)
 	if err != nil {
-		return p.explainMiss(refusal(err, req, text), req, "org_req_seq_id", false)
+		return withOriginal(p.explainMiss(refusal(err, req, text), req, "org_req_seq_id", false), req)
 	}
 	if ch := payChannel(pay.Fields[fTradeType]); ch == "U" || ch == "D" {
 		rep := withEcho(failure(codeUnsupported, descCloseNotOK, fmt.Sprintf("order %s is a %s order; UnionPay and digital RMB orders cannot be closed", pay.ID, pay.Fields[fTradeType])), req)
@@ -376,14 +377,25 @@ func (p *Provider) close(req *request) reply {
 	}
 	key := sim.Key{Provider: Name, Merchant: merchant, ID: req.str("req_seq_id")}
 	v, err := p.core.CreateClose(sim.CloseRequest{Key: key, Payment: loc, Fingerprint: fingerprint(req), Scenario: req.scenario,
-		Fields: map[string]string{fReqDate: req.str("req_date")}})
+		Fields: map[string]string{fReqDate: req.str("req_date")}, RecordRefusal: true})
 	if err != nil {
-		rep := refusal(err, req, text)
+		rep := withOriginal(refusal(err, req, text), req)
 		if cur, qerr := p.core.QueryPayment(Name, merchant, loc, false); qerr == nil {
 			rep.fields["org_trans_stat"] = transStat(cur.Status)
 			rep.fields["trans_stat"] = statFailed
 		}
 		return rep
+	}
+	if v.Status == sim.StatusFailed && v.Payment.Status.Final() {
+		// HF-A13: the order was already final (paid, most often); the close failed and
+		// is recorded, so that closequery reports it as the page's example does.
+		rep := failure(codeInvalidState, descAlreadyFinal, fmt.Sprintf("payment %s is already %s and cannot be closed; the close %s is recorded as failed, and closequery reports it (org_trans_stat %s, trans_stat F)",
+			v.Payment.ID, v.Payment.Status, v.ID, transStat(v.Payment.Status)))
+		maps.Copy(rep.fields, closeFields(v))
+		rep = withEcho(rep, req)
+		r := finish(rep.fields, v.EntityView)
+		r.diagnostic = rep.diagnostic
+		return r
 	}
 	out := closeFields(v)
 	out["resp_code"], out["resp_desc"] = createCode(v.Status, descProcessing)
@@ -405,16 +417,18 @@ func closeFields(v sim.CloseView) map[string]string {
 	}
 }
 
+// closeQuery answers with the original order's ids on every answer, errors included
+// (HF-A14): the page marks org_req_date required, and clients match answers by them.
 func (p *Provider) closeQuery(req *request) reply {
 	if fe := check(req, closeRules); fe != nil {
-		return fieldReply(fe, req)
+		return withOriginal(fieldReply(fe, req), req)
 	}
 	if fe := oneOf(req, locatorDesc, "org_req_seq_id", "org_hf_seq_id"); fe != nil {
-		return fieldReply(fe, req)
+		return withOriginal(fieldReply(fe, req), req)
 	}
 	v, err := p.core.QueryClose(Name, req.str("huifu_id"), paymentLocator(req, "org_req_seq_id", ""))
 	if err != nil {
-		return p.explainMiss(refusal(err, req, refusalText{notFound: descNoOriginal}), req, "org_req_seq_id", false)
+		return withOriginal(p.explainMiss(refusal(err, req, refusalText{notFound: descNoOriginal}), req, "org_req_seq_id", false), req)
 	}
 	out := closeFields(v)
 	out["resp_code"], out["resp_desc"] = codeOK, descOK
@@ -423,7 +437,7 @@ func (p *Provider) closeQuery(req *request) reply {
 }
 
 // PrepareSeed mints what a paid order created through jspay would carry.
-func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
+func (p *Provider) PrepareSeed(req *sim.PaymentRequest) error {
 	now := p.core.Now()
 	seq := p.seqID(now)
 	f := map[string]string{fReqDate: now.Format(dateLayout), fTradeType: "A_NATIVE", fGoodsDesc: "paysim seeded order"}
@@ -440,4 +454,5 @@ func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
 	if strings.HasSuffix(f[fTradeType], "MICROPAY") {
 		req.Flow = sim.FlowBarcode
 	}
+	return nil
 }

@@ -256,8 +256,40 @@ func TestCloseRefusals(t *testing.T) {
 	require.Equal(t, "00000100", e.post(t, pathJspay, jspayData(union, "1.00", "U_NATIVE")).Code())
 	assert.Equal(t, "23000004", e.post(t, pathClose, closeData(id("cl"), union)).Code())
 
-	assert.Equal(t, "关单记录不存在", e.post(t, pathCloseQuery, closeData(id("cq"), paid.ID)).Data["resp_desc"])
-	assert.Equal(t, "原交易不存在", e.post(t, pathCloseQuery, closeData(id("cq"), "nothing")).Data["resp_desc"])
+	// The refused close of the paid order is recorded: closequery answers the page's own
+	// example (HF-A13).
+	cq := e.post(t, pathCloseQuery, closeData(id("cq"), paid.ID))
+	assert.Equal(t, "00000000", cq.Code())
+	assert.Equal(t, "S", cq.Data["org_trans_stat"])
+	assert.Equal(t, "F", cq.Data["trans_stat"])
+	missing := e.post(t, pathCloseQuery, closeData(id("cq"), "nothing"))
+	assert.Equal(t, "原交易不存在", missing.Data["resp_desc"])
+	assert.Equal(t, today, missing.Data["org_req_date"], "closequery echoes the original's ids, errors included (HF-A14)")
+	assert.Equal(t, "nothing", missing.Data["org_req_seq_id"])
+	unclosed := e.seedPaid(t, id("pay"), "1.00")
+	never := e.post(t, pathCloseQuery, closeData(id("cq"), unclosed.ID))
+	assert.Equal(t, "23000001", never.Code())
+	assert.Equal(t, "关单记录不存在", never.Data["resp_desc"])
+	assert.Equal(t, unclosed.ID, never.Data["org_req_seq_id"])
+	assert.Equal(t, today, never.Data["org_req_date"])
+}
+
+// The race the closequery page is about: the payer pays while the close is being
+// decided; the close fails and the order is paid.
+func TestCloseLosesRaceToPayer(t *testing.T) {
+	e := newEnv(t)
+	order := id("js")
+	require.Equal(t, "00000100", e.post(t, pathJspay, jspayData(order, "1.00", "A_NATIVE")).Code())
+	e.client.Header.Set("X-Paysim-Scenario", "close-loses-race-to-payer")
+	closing := e.post(t, pathClose, closeData(id("cl"), order))
+	e.client.Header.Del("X-Paysim-Scenario")
+	require.Equal(t, "00000100", closing.Code(), "accepted, processing")
+	cq := e.post(t, pathCloseQuery, closeData(id("cq"), order))
+	assert.Equal(t, "00000000", cq.Code())
+	assert.Equal(t, "F", cq.Data["trans_stat"], "the close failed")
+	assert.Equal(t, "S", cq.Data["org_trans_stat"], "because the payer paid")
+	q := e.post(t, pathQuery, queryData(order))
+	assert.Equal(t, "S", q.Data["trans_stat"])
 }
 
 func TestScenarioHeaderAndArming(t *testing.T) {
@@ -268,12 +300,17 @@ func TestScenarioHeaderAndArming(t *testing.T) {
 	assert.Equal(t, "P", resp.Data["trans_stat"], "the header applies whatever the amount")
 	assert.Equal(t, "pay-unknown-result", resp.Header.Get("X-Paysim-Scenario"))
 
-	// The same header on a refund names a payment scenario: it does not apply there.
+	// The same header on a refund names a payment scenario: refused like a typo, nothing
+	// booked.
 	pay := e.seedPaid(t, id("pay"), "1.00")
-	assert.Equal(t, "00000100", e.post(t, pathRefund, refundData(id("rf"), pay.ID, "0.10")).Code())
+	before := e.snapshot(t)
+	wrong := e.post(t, pathRefund, refundData(id("rf"), pay.ID, "0.10"))
+	assert.Equal(t, "10000000", wrong.Code())
+	assert.Contains(t, wrong.Header.Get("X-Paysim-Diagnostic"), `names "pay-unknown-result", a payment scenario, but this request creates a refund`)
+	assert.Equal(t, before, e.snapshot(t))
 
 	e.client.Header.Set("X-Paysim-Scenario", "no-such-scenario")
-	before := e.snapshot(t)
+	before = e.snapshot(t)
 	bad := e.post(t, pathMicropay, micropayData(id("mp"), "0.50", "134567890123456789"))
 	assert.Equal(t, "10000000", bad.Code())
 	assert.Contains(t, bad.Header.Get("X-Paysim-Diagnostic"), `no loaded scenario "no-such-scenario"`)

@@ -75,7 +75,7 @@ func seedPaidOrder(t testing.TB, core *sim.Simulator, hf *huifu.Provider, id str
 	t.Helper()
 	req := sim.PaymentRequest{Key: sim.Key{Provider: huifu.Name, Merchant: huifutest.HuifuID, ID: id}, Amount: amount,
 		Fields: map[string]string{"req_date": reqDate}}
-	hf.PrepareSeed(&req)
+	require.NoError(t, hf.PrepareSeed(&req))
 	v, err := core.SeedPayment(req)
 	require.NoError(t, err)
 	return v

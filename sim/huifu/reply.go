@@ -49,6 +49,17 @@ func withEcho(r reply, req *request) reply {
 	return r
 }
 
+// withOriginal echoes the ids of the original order the request names, as close and
+// closequery answers carry them even when they refuse.
+func withOriginal(r reply, req *request) reply {
+	for _, k := range []string{"org_req_date", "org_req_seq_id", "org_hf_seq_id"} {
+		if v := req.str(k); v != "" && r.fields[k] == "" {
+			r.fields[k] = v
+		}
+	}
+	return r
+}
+
 func fieldReply(fe *fieldError, req *request) reply {
 	return withEcho(failure(fe.code, fe.desc, fe.detail), req)
 }

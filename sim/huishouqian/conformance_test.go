@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"github.com/stretchr/testify/require"
 	"io"
 	"io/fs"
 	"net/http"
@@ -99,7 +100,7 @@ func readAnswer(platform *rsa.PublicKey, secret string, status int, h http.Heade
 func seedOrder(t testing.TB, core *sim.Simulator, p gateway.Provider, transNo string, amount sim.Amount) {
 	t.Helper()
 	req := sim.PaymentRequest{Key: sim.Key{Provider: huishouqian.Name, Merchant: huishouqiantest.MerchantNo, ID: transNo}, Amount: amount}
-	p.PrepareSeed(&req)
+	require.NoError(t, p.PrepareSeed(&req))
 	if _, err := core.SeedPayment(req); err != nil {
 		t.Fatal(err)
 	}

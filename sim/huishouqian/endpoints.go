@@ -257,7 +257,7 @@ func (p *Provider) refundQuery(req *request) reply {
 
 // PrepareSeed mints what a paid order created through POLYMERIZE_MAIN_SWEPTN would carry.
 // Fields may name the payType (a barcode payType seeds a barcode order).
-func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
+func (p *Provider) PrepareSeed(req *sim.PaymentRequest) error {
 	now := p.core.Now()
 	f := map[string]string{fPayType: "DYNAMIC_ALL", fGoodsInfo: "paysim seeded order", fRequestDate: now.Format(dateTimeLayout)}
 	maps.Copy(f, req.Fields)
@@ -273,4 +273,5 @@ func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
 	f[fPayOrderNo] = p.payOrderNo(now, f[fPayType])
 	f[fBuyerName], f[fFundChannel], f[fFundBankCode] = p.payer(f[fPayType])
 	req.ProviderID, req.Fields = tradeNo, f
+	return nil
 }

@@ -340,9 +340,11 @@ func TestScenarioHeaderAndArming(t *testing.T) {
 	assert.Equal(t, "PROCESSING", resp.OrderStatus(), "the header applies whatever the amount")
 	assert.Equal(t, "pay-unknown-result", resp.Header.Get("X-Paysim-Scenario"))
 
-	// The same header on a refund names a payment scenario: it does not apply there.
+	// The same header on a refund names a payment scenario: refused like a typo.
 	pay := e.seedPaid(t, id("PAY"), 100)
-	assert.Equal(t, "refund-processing-then-success", e.post(t, refund, refundBiz(id("RF"), pay.ID, "10")).Header.Get("X-Paysim-Scenario"))
+	wrong := e.post(t, refund, refundBiz(id("RF"), pay.ID, "10"))
+	assert.Equal(t, "PARAM_ERROR", wrong.ErrorCode)
+	assert.Contains(t, wrong.Header.Get("X-Paysim-Diagnostic"), "a payment scenario, but this request creates a refund")
 
 	e.client.Header.Set("X-Paysim-Scenario", "no-such-scenario")
 	before := e.snapshot(t)

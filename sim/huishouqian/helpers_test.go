@@ -66,7 +66,7 @@ func (e *env) post(t testing.TB, method string, biz map[string]any) *huishouqian
 func (e *env) seedPaid(t testing.TB, transNo string, fen int64) sim.PaymentView {
 	t.Helper()
 	req := sim.PaymentRequest{Key: sim.Key{Provider: huishouqian.Name, Merchant: huishouqiantest.MerchantNo, ID: transNo}, Amount: sim.Amount(fen)}
-	e.provider.PrepareSeed(&req)
+	require.NoError(t, e.provider.PrepareSeed(&req))
 	v, err := e.core.SeedPayment(req)
 	require.NoError(t, err)
 	return v

@@ -81,7 +81,7 @@ func TestBadInput(t *testing.T) {
 		{"body names another terminal", "POST", pathQuery, nil, query(func(d map[string]any) { d["terminal_sn"] = "100000330000000009" }), 200, "INVALID_TERMINAL", "终端错误"},
 		{"activate signed by a terminal", "POST", pathActivate, map[string]string{"Authorization": shouqianbatest.TerminalSN + " " + shouqianbatest.Sign([]byte(`{"app_id":"a","code":"1","device_id":"d"}`), shouqianbatest.TerminalKey)}, []byte(`{"app_id":"a","code":"1","device_id":"d"}`), 200, "INVALID_TERMINAL", "终端错误"},
 		{"unknown path", "POST", "/upay/v2/nope", nil, []byte(`{}`), 404, "INVALID_PARAMS", "接口不存在"},
-		{"unknown terminal path", "POST", "/terminal/uploadLog", nil, []byte(`{}`), 404, "INVALID_PARAMS", "接口不存在"},
+		{"unknown terminal path", "POST", "/terminal/nope", nil, []byte(`{}`), 404, "INVALID_PARAMS", "接口不存在"},
 		{"wrong method", "GET", pathQuery, map[string]string{}, nil, 405, "INVALID_PARAMS", "请求方式必须为POST"},
 	}
 	for _, tt := range tests {

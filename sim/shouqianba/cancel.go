@@ -52,6 +52,9 @@ func (p *Provider) reverse(req *request, op string) reply {
 	}
 	rep := outcome(closeResult(v), closeFields(v)).about(v.EntityView)
 	rep.scenario = v.Scenario
+	if v.Status == sim.StatusFailed {
+		rep = rep.failedBy(v.EntityView, "the "+op+" of order "+order.ProviderID)
+	}
 	return rep
 }
 

@@ -70,6 +70,9 @@ func readAnswer(status int, h http.Header, body []byte) (simtest.Answer, error) 
 	if resp.ResultCode != "200" {
 		return simtest.Answer{Refused: true, BadSignature: resp.ErrorCode == "ILLEGAL_SIGN", Code: resp.ErrorCode}, nil
 	}
+	if resp.Biz == nil && resp.ErrorCode == "SUCCESS" {
+		return simtest.Answer{Code: "SUCCESS"}, nil // the log upload's answer
+	}
 	if resp.Biz == nil {
 		return simtest.Answer{}, errors.New("result_code 200 without biz_response")
 	}

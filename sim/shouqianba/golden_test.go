@@ -1,6 +1,8 @@
 package shouqianba_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"net/http"
 	"sort"
 	"testing"
@@ -60,6 +62,13 @@ func TestGolden(t *testing.T) {
 	require.NotNil(t, ck.Biz, "checkin must succeed")
 	require.NotNil(t, ck.Biz.Terminal, "checkin must succeed")
 	pos = c.WithTerminal(ck.Biz.Terminal["terminal_sn"], ck.Biz.Terminal["terminal_key"])
+	var log bytes.Buffer
+	zw := gzip.NewWriter(&log)
+	_, err := zw.Write([]byte("checkin ok\n"))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	up, err := pos.PostRaw(pathUploadLog, log.Bytes())
+	record("uploadLog of the activated terminal (its gzip log)", up, err)
 	post("pay by the activated terminal with its rotated key", pos, pathPay, payBody("g-pay1", "300"))
 	post("query by client_sn from the test terminal", c, pathQuery, queryByClientSN("g-pay1"))
 

@@ -36,7 +36,23 @@ func newEnv(t testing.TB, opts ...sim.Option) *env {
 // newEnvVerify is newEnv with requests verified in mode.
 func newEnvVerify(t testing.TB, mode gateway.VerifyMode, opts ...sim.Option) *env {
 	t.Helper()
-	core, clock := simtest.NewCore(t, scenarioFiles(t), opts...)
+	return newEnvFiles(t, mode, scenarioFiles(t), opts...)
+}
+
+// newEnvScenarios is newEnv with more scenario files (name → YAML) loaded, for the tests
+// that need a scenario no other test should see (a golden transcript lists the names).
+func newEnvScenarios(t testing.TB, extra map[string]string, opts ...sim.Option) *env {
+	t.Helper()
+	files := scenarioFiles(t)
+	for n, text := range extra {
+		files[n] = &fstest.MapFile{Data: []byte(text)}
+	}
+	return newEnvFiles(t, gateway.VerifyStrict, files, opts...)
+}
+
+func newEnvFiles(t testing.TB, mode gateway.VerifyMode, files fs.FS, opts ...sim.Option) *env {
+	t.Helper()
+	core, clock := simtest.NewCore(t, files, opts...)
 	p, err := shouqianba.New(core, paysim.DefaultKeys())
 	require.NoError(t, err)
 	srv := simtest.Serve(t, core, p, mode)
@@ -69,7 +85,7 @@ func seedPaid(t testing.TB, core *sim.Simulator, p *shouqianba.Provider, clientS
 	t.Helper()
 	req := sim.PaymentRequest{Key: sim.Key{Provider: shouqianba.Name, Merchant: shouqianba.TestMerchantSN, ID: clientSN},
 		Amount: fen, Fields: fields}
-	p.PrepareSeed(&req)
+	require.NoError(t, p.PrepareSeed(&req))
 	v, err := core.SeedPayment(req)
 	require.NoError(t, err)
 	return v
@@ -93,6 +109,7 @@ const (
 	pathRefund    = "/upay/v2/refund"
 	pathRevoke    = "/upay/v2/revoke"
 	pathCancel    = "/upay/v2/cancel"
+	pathUploadLog = "/terminal/uploadLog"
 )
 
 const wechatCode = "134567890123456789"
@@ -163,7 +180,7 @@ states:
 }
 
 // scenarioFiles is the shipped set plus testScenarios.
-func scenarioFiles(t testing.TB) fs.FS {
+func scenarioFiles(t testing.TB) fstest.MapFS {
 	t.Helper()
 	files := fstest.MapFS{}
 	shipped := paysim.DefaultScenarios()

@@ -18,10 +18,13 @@ var notifyPolicy = sim.DeliveryPolicy{
 	Ack:     sim.AckText("success"), // "success", trimmed, in any case (SQ-A8).
 }
 
-// notifyMembers are the members of the flat order object a notification carries.
+// notifyMembers are the members of the flat order object a notification carries, each
+// when the order has it: trade_no, the payer's ids, settlement_amount and payment_list
+// only once it was paid, refund_request_no only for a refund (which settlement_amount
+// and operator then describe, as in a query).
 var notifyMembers = []string{"terminal_sn", "sn", "client_sn", "trade_no", "status", "order_status", "payway",
-	"sub_payway", "payer_uid", "payer_login", "total_amount", "net_amount", "subject", "finish_time",
-	"channel_finish_time", "operator", "reflect", "payment_list"}
+	"sub_payway", "payer_uid", "payer_login", "total_amount", "net_amount", "settlement_amount", "refund_request_no",
+	"subject", "finish_time", "channel_finish_time", "operator", "reflect", "payment_list"}
 
 // notify posts the order to its notify_url when it becomes PAID or PAY_CANCELED, or when
 // a refund makes it REFUNDED or PARTIAL_REFUNDED, signed with the platform key.
@@ -33,6 +36,7 @@ func (p *Provider) notify(ev sim.Event) {
 	switch {
 	case ev.Refund != nil && ev.Refund.Status == sim.StatusSuccess:
 		full = refundFields(*ev.Refund)
+		full.set("refund_request_no", ev.Refund.Fields[fRefundRequestNo])
 	case ev.Refund == nil && ev.Payment.Status.Final():
 		full = orderFields(ev.Payment)
 	default:

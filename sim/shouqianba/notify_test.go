@@ -128,3 +128,68 @@ func TestNotificationRetriedOnTheDocumentedGaps(t *testing.T) {
 	n = e.waitNotified(t, clientSN, sim.NotifyAcked)
 	assert.Len(t, n.Attempts, 3)
 }
+
+// A refund's notification names the refund: its refund_request_no, its settlement_amount
+// and its operator, so that a receiver can tell which of two partial refunds finished.
+func TestRefundNotificationsNameTheRefund(t *testing.T) {
+	e := newEnv(t)
+	rcv := newNotifyURL(t)
+	clientSN := id("c")
+	body := payBody(clientSN, "500")
+	body["notify_url"] = rcv.URL
+	require.Equal(t, "PAY_SUCCESS", e.post(t, pathPay, body).Code())
+	simtest.WaitFor(t, func() bool { o, _ := rcv.received(); return len(o) == 1 })
+
+	for i, rf := range []struct{ no, amount, operator string }{{"r1", "200", "refund-operator-B"}, {"r2", "100", "refund-operator-C"}} {
+		req := refundBody(clientSN, rf.no, rf.amount)
+		req["operator"] = rf.operator
+		require.Equal(t, "REFUND_IN_PROGRESS", e.post(t, pathRefund, req).Code())
+		_, err := e.core.AdvanceClock(30 * time.Second)
+		require.NoError(t, err)
+		simtest.WaitFor(t, func() bool { o, _ := rcv.received(); return len(o) == i+2 })
+	}
+	orders, problems := rcv.received()
+	require.Empty(t, problems)
+	assert.Equal(t, "500", orders[0]["settlement_amount"], "the payment settled its amount")
+	assert.NotContains(t, orders[0], "refund_request_no", "a payment's notification names no refund")
+	for i, want := range []struct{ no, amount, operator, net string }{{"r1", "200", "refund-operator-B", "300"}, {"r2", "100", "refund-operator-C", "200"}} {
+		n := orders[i+1]
+		assert.Equal(t, "PARTIAL_REFUNDED", n["order_status"])
+		assert.Equal(t, want.no, n["refund_request_no"])
+		assert.Equal(t, want.amount, n["settlement_amount"])
+		assert.Equal(t, want.operator, n["operator"])
+		assert.Equal(t, want.net, n["net_amount"])
+	}
+}
+
+// An order that was never paid (a precreate left unpaid until the gateway cancels it) is
+// notified PAY_CANCELED with the members an unpaid order has: no trade_no, payer_uid,
+// payer_login, payment_list or settlement_amount, as in its query answer.
+func TestPayCanceledNotification(t *testing.T) {
+	e := newEnv(t)
+	rcv := newNotifyURL(t)
+	clientSN := id("c")
+	body := precreateBody(clientSN, "500", "3")
+	body["notify_url"] = rcv.URL
+	body["reflect"] = "r-1"
+	require.Equal(t, "PRECREATE_SUCCESS", e.post(t, pathPrecreate, body).Code())
+	_, err := e.core.AdvanceClock(4 * time.Minute)
+	require.NoError(t, err)
+	simtest.WaitFor(t, func() bool { o, _ := rcv.received(); return len(o) == 1 })
+	orders, problems := rcv.received()
+	require.Empty(t, problems)
+	n := orders[0]
+	assert.Equal(t, "PAY_CANCELED", n["order_status"])
+	var members []string
+	for k := range n {
+		members = append(members, k)
+	}
+	assert.ElementsMatch(t, []string{"terminal_sn", "sn", "client_sn", "status", "order_status", "payway", "sub_payway",
+		"total_amount", "net_amount", "subject", "finish_time", "channel_finish_time", "operator", "reflect"}, members)
+	q := e.post(t, pathQuery, queryByClientSN(clientSN))
+	for _, k := range []string{"trade_no", "payer_uid", "settlement_amount"} {
+		_, inAnswer := q.Biz.Data.Fields[k]
+		assert.False(t, inAnswer, "%s is not in the query answer either", k)
+	}
+	assert.Empty(t, q.Biz.Data.PaymentList, "nor payment_list")
+}

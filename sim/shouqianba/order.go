@@ -52,7 +52,6 @@ func orderFields(v sim.PaymentView) orderData {
 	d.set("sub_payway", f[fSubPayway])
 	d.set("total_amount", v.Amount.Fen())
 	d.set("net_amount", (v.Amount - v.Refunded).Fen())
-	d.set("settlement_amount", v.Amount.Fen())
 	d.set("subject", f[fSubject])
 	d.set("description", f[fDescription])
 	d.set("operator", f[fOperator])
@@ -64,21 +63,29 @@ func orderFields(v sim.PaymentView) orderData {
 	}
 	d["order_status"], d["status"] = orderStatus, status
 	if paid(v) {
+		// What the payment settled; an order never paid settled nothing.
+		d.set("settlement_amount", v.Amount.Fen())
 		d.set("trade_no", f[fTradeNo])
 		d.set("payer_uid", f[fPayerUID])
 		d.set("payer_login", f[fPayerLogin])
 		d["payment_list"] = []map[string]string{{"type": "BANKCARD_DEBIT", "amount_total": v.Amount.Fen()}}
 	}
 	if v.Status.Final() {
-		finished(d, v.FinishedAt)
+		finished(d, v.CreatedAt, v.FinishedAt)
 	}
 	return d
 }
 
-// finished sets when the last operation completed, at paysim and at the wallet.
-func finished(d orderData, at time.Time) {
+// finished sets when the last operation completed, at paysim and at the wallet: the
+// wallet channelLag earlier, but never before the order was created, so that ctime <=
+// channel_finish_time <= finish_time holds for an order paid the instant it was made.
+func finished(d orderData, created, at time.Time) {
+	channel := at.Add(-channelLag)
+	if channel.Before(created) {
+		channel = created
+	}
 	d["finish_time"] = millis(at)
-	d["channel_finish_time"] = millis(at.Add(-channelLag))
+	d["channel_finish_time"] = millis(channel)
 }
 
 func unfinished(d orderData) {
@@ -87,17 +94,21 @@ func unfinished(d orderData) {
 }
 
 // refundFields renders an order as its refund left it: status is the refund's flow
-// status and settlement_amount its amount.
+// status, settlement_amount its amount and operator its operator (the operator of the
+// last action, as the query page says).
 func refundFields(r sim.RefundView) orderData {
 	d := orderFields(r.Payment)
 	d["settlement_amount"] = r.Amount.Fen()
+	if op := r.Fields[fOperator]; op != "" {
+		d["operator"] = op
+	}
 	switch r.Status {
 	case sim.StatusSuccess:
 		d["order_status"], d["status"] = refundedState(r.Payment), flowSuccess
-		finished(d, r.FinishedAt)
+		finished(d, r.Payment.CreatedAt, r.FinishedAt)
 	case sim.StatusFailed:
 		d["order_status"], d["status"] = refundedState(r.Payment), flowFailCanceled
-		finished(d, r.FinishedAt)
+		finished(d, r.Payment.CreatedAt, r.FinishedAt)
 	case sim.StatusUnknown:
 		d["order_status"], d["status"] = orderRefundError, flowRefundError
 		unfinished(d)
@@ -120,7 +131,8 @@ func refundResult(s sim.Status) string {
 	return refundInProgress
 }
 
-// closeFields renders an order as a cancel or revoke left it.
+// closeFields renders an order as a cancel or revoke left it. A cancel names no
+// operator, so the order's stays.
 func closeFields(c sim.CloseView) orderData {
 	d := orderFields(c.Payment)
 	switch c.Status {
@@ -132,7 +144,7 @@ func closeFields(c sim.CloseView) orderData {
 		unfinished(d)
 	case sim.StatusFailed:
 		d["status"] = flowFailCanceled
-		finished(d, c.FinishedAt)
+		finished(d, c.Payment.CreatedAt, c.FinishedAt)
 	}
 	return d
 }

@@ -67,7 +67,7 @@ func (p *Provider) invalidBarcode(req *request) reply {
 	d.set("operator", sim.ScrubText(req.str("operator")))
 	d.set("ctime", millis(now))
 	d["order_status"], d["status"] = orderPayCanceled, flowFailCanceled
-	finished(d, now)
+	finished(d, now, now)
 	rep := outcome(payFail, d).withError(codeInvalidBarcode)
 	rep.diagnostic = fmt.Sprintf("dynamic_id %q is not a wallet payment code and no payway was given: WeChat codes start 10-15, Alipay 25-30, UnionPay 62 (SQ-A6)", sim.Clip(req.str("dynamic_id"), 40))
 	return rep
@@ -115,6 +115,9 @@ func (p *Provider) createOrder(req *request, k orderKind) reply {
 	}
 	rep = rep.about(v.EntityView)
 	rep.scenario = v.Scenario
+	if v.Status == sim.StatusFailed || v.Status == sim.StatusClosed {
+		rep = rep.failedBy(v.EntityView, "the payment of order "+v.ProviderID)
+	}
 	return rep
 }
 
@@ -152,7 +155,7 @@ func precreateAnswer(v sim.PaymentView) reply {
 // PrepareSeed mints what a paid order made through /upay/v2/pay would carry. Fields may
 // set payway, sub_payway, subject, operator, terminal_sn, and sn (a 16-digit order number
 // to use instead of a minted one, e.g. the one a captured request names).
-func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
+func (p *Provider) PrepareSeed(req *sim.PaymentRequest) error {
 	now := p.core.Now()
 	f := map[string]string{fTerminalSN: TestTerminalSN, fPayway: "3", fSubPayway: subBarcode,
 		fSubject: "paysim seeded order", fOperator: "paysim"}
@@ -164,8 +167,11 @@ func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
 	}
 	sn := f[aliasSN]
 	delete(f, aliasSN)
-	if len(sn) != 16 || !sim.IsDigits(sn) {
+	switch {
+	case sn == "":
 		sn = p.orderSN(now)
+	case len(sn) != 16 || !sim.IsDigits(sn):
+		return fmt.Errorf("sn %q is not an order number Shouqianba could have given: 16 digits, such as 7892260101000001", sn)
 	}
 	f[fTradeNo] = p.tradeNo(now, f[fPayway])
 	f[fPayerUID], f[fPayerLogin] = p.payer(f[fPayway])
@@ -175,4 +181,5 @@ func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
 	if f[fSubPayway] == subBarcode {
 		req.Flow = sim.FlowBarcode
 	}
+	return nil
 }

@@ -9,10 +9,11 @@ import (
 
 // protocol is Shouqianba's envelope and signature scheme, plugged into the pipeline. One
 // value per route: cred says whose key signs it (the vendor's for activate, a terminal's
-// otherwise).
+// otherwise), body whether the body is a JSON request or opaque bytes (uploadLog).
 type protocol struct {
 	p    *Provider
 	cred credential
+	body bodyKind
 }
 
 var _ gateway.Protocol[*request, reply] = protocol{}
@@ -22,11 +23,17 @@ func (protocol) Title() string       { return "Shouqianba" }
 func (protocol) ContentType() string { return "application/json;charset=UTF-8" }
 
 // Decode never refuses: the signature covers the raw body, so a body that is not a JSON
-// object is only refused once the request authenticates (Admit).
+// object is only refused once the request authenticates (Admit). An opaque body (the
+// terminal's log) is not decoded at all.
 func (pr protocol) Decode(in *gateway.Inbound) (*request, reply, bool) {
-	req, derr := decodeBody(in.Body)
-	if derr != nil {
-		req = &request{derr: derr}
+	var (
+		req  = &request{}
+		derr *decodeError
+	)
+	if pr.body == jsonBody {
+		if req, derr = decodeBody(in.Body); derr != nil {
+			req = &request{derr: derr}
+		}
 	}
 	req.cred, req.body, req.authorization, req.scenario = pr.cred, in.Body, in.Header.Get("Authorization"), in.Scenario
 	return req, reply{}, true
@@ -90,8 +97,11 @@ func fallbackSN(req *request) string {
 
 // Admit refuses, once the request authenticates, a body that is not a JSON object or
 // holds text that is not UTF-8 (protocols 1.5), then a body naming another terminal than
-// the signer.
-func (protocol) Admit(req *request) (reply, bool) {
+// the signer. An opaque body has nothing to check.
+func (pr protocol) Admit(req *request) (reply, bool) {
+	if pr.body == rawBody {
+		return reply{}, true
+	}
 	if req.derr != nil {
 		return gatewayError(errInvalidParams, req.derr.message, req.derr.detail), false
 	}
@@ -130,7 +140,7 @@ func (protocol) Refuse(_ *request, r gateway.Refusal) reply {
 func (protocol) Encode(_ *request, rep reply) []byte { return encode(rep) }
 
 // operations maps Shouqianba's path endings to the neutral operation.
-var operations = map[string]string{"activate": "terminal", "checkin": "terminal", "pay": "payment", "precreate": "payment",
+var operations = map[string]string{"activate": "terminal", "checkin": "terminal", "uploadlog": "terminal", "pay": "payment", "precreate": "payment",
 	"query": "query", "refund": "refund", "revoke": "reversal", "cancel": "reversal"}
 
 // Describe names the merchant the signing terminal belongs to, the request's own ids and

@@ -1,5 +1,5 @@
 // Package shouqianba impersonates Shouqianba 收钱吧's "upay" terminal Web API: terminal
-// activation and checkin, pay (B scans C), precreate (C scans B), query, refund, revoke
+// activation, checkin and log upload, pay (B scans C), precreate (C scans B), query, refund, revoke
 // and cancel, signed `Authorization: <sn> <md5hex(body + key)>`, answered in the
 // {result_code, biz_response} envelope with every value a string (responses are not
 // signed).
@@ -72,6 +72,14 @@ type caller struct {
 	vendor   Vendor
 }
 
+// bodyKind says what a route's body is.
+type bodyKind int
+
+const (
+	jsonBody bodyKind = iota // one JSON object of members
+	rawBody                  // opaque bytes (the terminal's compressed log), only signed
+)
+
 // endpoint is one business operation behind a route.
 type endpoint func(p *Provider, req *request) reply
 
@@ -80,16 +88,18 @@ type endpoint func(p *Provider, req *request) reply
 var routes = []struct {
 	paths []string
 	cred  credential
+	body  bodyKind
 	serve endpoint
 }{
-	{[]string{"/terminal/activate"}, vendorSigned, (*Provider).activate},
-	{[]string{"/terminal/checkin"}, terminalSigned, (*Provider).checkin},
-	{[]string{"/upay/v2/pay", "/api/v2/pay"}, terminalSigned, (*Provider).pay},
-	{[]string{"/upay/v2/precreate", "/api/v2/precreate"}, terminalSigned, (*Provider).precreate},
-	{[]string{"/upay/v2/query", "/api/v2/query"}, terminalSigned, (*Provider).query},
-	{[]string{"/upay/v2/refund", "/api/v2/refund"}, terminalSigned, (*Provider).refund},
-	{[]string{"/upay/v2/revoke", "/api/v2/revoke"}, terminalSigned, (*Provider).revoke},
-	{[]string{"/upay/v2/cancel", "/api/v2/cancel"}, terminalSigned, (*Provider).cancel},
+	{[]string{"/terminal/activate"}, vendorSigned, jsonBody, (*Provider).activate},
+	{[]string{"/terminal/checkin"}, terminalSigned, jsonBody, (*Provider).checkin},
+	{[]string{"/terminal/uploadLog"}, terminalSigned, rawBody, (*Provider).uploadLog},
+	{[]string{"/upay/v2/pay", "/api/v2/pay"}, terminalSigned, jsonBody, (*Provider).pay},
+	{[]string{"/upay/v2/precreate", "/api/v2/precreate"}, terminalSigned, jsonBody, (*Provider).precreate},
+	{[]string{"/upay/v2/query", "/api/v2/query"}, terminalSigned, jsonBody, (*Provider).query},
+	{[]string{"/upay/v2/refund", "/api/v2/refund"}, terminalSigned, jsonBody, (*Provider).refund},
+	{[]string{"/upay/v2/revoke", "/api/v2/revoke"}, terminalSigned, jsonBody, (*Provider).revoke},
+	{[]string{"/upay/v2/cancel", "/api/v2/cancel"}, terminalSigned, jsonBody, (*Provider).cancel},
 }
 
 // Paths lists every path the provider serves, for documentation and tests.
@@ -109,7 +119,7 @@ func (p *Provider) Mount(g *gateway.Gateway) gateway.Mounts {
 	for _, r := range routes {
 		serve := r.serve
 		m.Routes = append(m.Routes, gateway.Route{Paths: r.paths,
-			Handler: gateway.Handle(g, protocol{p: p, cred: r.cred}, func(req *request) reply { return serve(p, req) })})
+			Handler: gateway.Handle(g, protocol{p: p, cred: r.cred, body: r.body}, func(req *request) reply { return serve(p, req) })})
 	}
 	m.Fallback = gateway.Refuse(g, protocol{p: p}, gateway.RefuseUnknownPath, func(r *http.Request) string {
 		return fmt.Sprintf("%s is not a Shouqianba path paysim serves; served: %s", r.URL.Path, strings.Join(Paths(), ", "))

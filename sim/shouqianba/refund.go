@@ -51,13 +51,11 @@ func (p *Provider) refund(req *request) reply {
 			return bizFailure(codeRefundNoop, fmt.Sprintf("refund_request_no %s of order %s already refunded %s fen; a further partial refund needs a new refund_request_no (SQ-A5)",
 				no, order.ProviderID, v.Amount.Fen()))
 		}
-		// A refund still being decided is reported as it stands now.
+		// A refund still being decided is reported as it stands now, whatever amount
+		// this request asked for: its settlement_amount says which refund it is. That
+		// is an answer, not a refusal, so it carries no diagnostic (SQ-A5).
 		rep := refundAnswer(v)
 		rep.scenario = v.Scenario
-		if v.Amount != amount {
-			rep.diagnostic = fmt.Sprintf("refund_request_no %s of order %s is a refund of %s fen still being decided; this request asked for %s fen and was not booked: it reports that refund (SQ-A5)",
-				no, order.ProviderID, v.Amount.Fen(), amount.Fen())
-		}
 		return rep
 	}
 }
@@ -74,5 +72,9 @@ func refundAnswer(v sim.RefundView) reply {
 	if v.Status == sim.StatusFailed {
 		rep = rep.withError(codeTradeFailed)
 	}
-	return rep.about(v.EntityView)
+	rep = rep.about(v.EntityView)
+	if v.Status == sim.StatusFailed {
+		rep = rep.failedBy(v.EntityView, fmt.Sprintf("the refund of %s fen of order %s (refund_request_no %s)", v.Amount.Fen(), v.Payment.ProviderID, v.Fields[fRefundRequestNo]))
+	}
+	return rep
 }

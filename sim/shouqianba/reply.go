@@ -16,7 +16,7 @@ import (
 // built by the constructors below and written by encode, and nowhere else.
 type reply struct {
 	resultCode   string
-	errorCode    string // top level, only when resultCode is not 200
+	errorCode    string // top level: when resultCode is not 200, and uploadLog's SUCCESS
 	errorMessage string
 	biz          *biz
 	diagnostic   string // X-Paysim-Diagnostic: why the request was refused
@@ -32,8 +32,8 @@ func (r reply) Meta() gateway.Meta {
 	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, ScenarioWhy: r.why, Fault: r.fault, Code: r.code()}
 }
 
-// code is the result code the log line of a refusal names: the error code at whichever
-// level there is one, else the result code.
+// code is the code the log line of a refusal names: the error code at whichever level
+// there is one, else the result code (CANCEL_ERROR), so it is never empty.
 func (r reply) code() string {
 	switch {
 	case r.biz == nil && r.errorCode != "":
@@ -97,6 +97,19 @@ func outcome(result string, data orderData) reply {
 // withError adds a business error code to an outcome (PAY_FAIL + TRADE_TIMEOUT ...).
 func (r reply) withError(code string) reply {
 	r.biz.errorCode, r.biz.errorMessage = code, bizMessages[code]
+	return r
+}
+
+// failedBy makes an answer whose operation the wallet refused (PAY_FAIL, PRECREATE_FAIL,
+// REFUND_FAIL, a failed cancel) the refusal it is: its diagnostic names what failed, the
+// scenario and state that made it fail and the code it answers, after the state's
+// overrides (so PAY_FAIL + INSUFFICIENT_FUND, not the default TRADE_FAILED).
+func (r reply) failedBy(v sim.EntityView, what string) reply {
+	code := r.biz.resultCode
+	if r.biz.errorCode != "" {
+		code += " + " + r.biz.errorCode
+	}
+	r.diagnostic = fmt.Sprintf("%s failed: scenario %s (state %s) answers %s", what, v.Scenario, v.State, code)
 	return r
 }
 
@@ -189,20 +202,20 @@ func refusal(err error, ctx refusalContext) reply {
 
 // encode writes the envelope with members in the vendor's order: result_code first,
 // then error_code and error_message, then biz_response; the same inside biz_response.
-// Data members come sorted, which keeps answers byte-identical run to run.
+// An answer without biz_response is a gateway error, or the log upload's
+// {"result_code":"200","error_code":"SUCCESS","error_message":"ok"}. Data members come
+// sorted, which keeps answers byte-identical run to run.
 func encode(r reply) []byte {
 	b := make([]byte, 0, 1024)
 	b = append(b, `{"result_code":`...)
 	b = appendString(b, r.resultCode)
-	if r.resultCode != resultOK {
+	if r.resultCode != resultOK || r.biz == nil {
 		b = member(b, "error_code", r.errorCode)
 		b = member(b, "error_message", r.errorMessage)
 		return append(b, '}')
 	}
 	b = append(b, `,"biz_response":`...)
 	switch {
-	case r.biz == nil:
-		b = append(b, `{}`...)
 	case r.biz.terminal != nil:
 		b = appendObject(b, r.biz.terminal)
 	default:

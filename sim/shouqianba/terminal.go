@@ -37,3 +37,10 @@ func terminalAnswer(t Terminal) reply {
 		"store_sn": t.StoreSN, "store_name": t.StoreName,
 	}}}
 }
+
+// uploadLog takes the terminal's log (the raw body, compressed by the terminal) and
+// answers the vendor's success. paysim neither opens nor keeps it: the log is the
+// terminal's diagnostics for the vendor's support, and nothing else changes.
+func (p *Provider) uploadLog(*request) reply {
+	return reply{resultCode: resultOK, errorCode: "SUCCESS", errorMessage: "ok"}
+}

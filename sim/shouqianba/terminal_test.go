@@ -1,6 +1,9 @@
 package shouqianba_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -107,4 +110,46 @@ func TestVerifyOffServesUnknownTerminals(t *testing.T) {
 	assert.Equal(t, "INVALID_TERMINAL", ck.ErrorCode, "there is no key to rotate")
 	assert.Contains(t, ck.Header.Get("X-Paysim-Diagnostic"), "served unverified because the verify mode is not strict")
 	assert.NotContains(t, ck.Header.Get("X-Paysim-Diagnostic"), "--verify", "the provider knows no flags")
+}
+
+// /terminal/uploadLog takes the terminal's compressed log as the raw body, signed like
+// every terminal request, and answers the vendor's success; nothing else happens.
+func TestUploadLog(t *testing.T) {
+	e := newEnv(t)
+	var log bytes.Buffer
+	zw := gzip.NewWriter(&log)
+	_, err := zw.Write([]byte("2026-01-01 10:00:00 checkin ok\n2026-01-01 10:00:05 pay c1 PAY_SUCCESS\n"))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	before := e.snapshot(t)
+
+	resp, err := e.client.PostRaw(pathUploadLog, log.Bytes())
+	require.NoError(t, err, "the answer is well formed")
+	assert.Equal(t, 200, resp.Status)
+	assert.Equal(t, `{"result_code":"200","error_code":"SUCCESS","error_message":"ok"}`, string(resp.Body), "the vendor's answer")
+	assert.Empty(t, resp.Header.Get("X-Paysim-Diagnostic"))
+	assert.Empty(t, resp.Header.Get("X-Paysim-Scenario"))
+	assert.Equal(t, before, e.snapshot(t), "nothing is kept")
+
+	plain, err := e.client.PostRaw(pathUploadLog, []byte("not compressed, not JSON"))
+	require.NoError(t, err)
+	assert.Equal(t, "SUCCESS", plain.ErrorCode, "paysim does not look inside the log")
+
+	for name, headers := range map[string]map[string]string{
+		"unsigned":            {"Content-Type": "application/json"},
+		"the wrong key":       {"Authorization": shouqianbatest.TerminalSN + " " + shouqianbatest.Sign(log.Bytes(), "wrong")},
+		"vendor-signed":       {"Authorization": shouqianbatest.VendorSN + " " + shouqianbatest.Sign(log.Bytes(), shouqianbatest.VendorKey)},
+		"an unknown terminal": {"Authorization": "100000330000000777 " + shouqianbatest.Sign(log.Bytes(), "k")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := e.client.Do(http.MethodPost, pathUploadLog, headers, log.Bytes())
+			require.NoError(t, err)
+			assert.Equal(t, "400", r.ResultCode)
+			assert.Contains(t, []string{"ILLEGAL_SIGN", "INVALID_TERMINAL"}, r.ErrorCode)
+			assert.NotEmpty(t, r.Header.Get("X-Paysim-Diagnostic"))
+		})
+	}
+	get, err := e.client.Do(http.MethodGet, pathUploadLog, map[string]string{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusMethodNotAllowed, get.Status)
 }

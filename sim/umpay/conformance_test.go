@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"github.com/stretchr/testify/require"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -110,7 +111,7 @@ func seedOrder(t testing.TB, core *sim.Simulator, p gateway.Provider, orderNo st
 	t.Helper()
 	req := sim.PaymentRequest{Key: sim.Key{Provider: umpay.Name, Merchant: umpaytest.MerID, ID: orderNo}, Amount: fen,
 		Fields: map[string]string{"api": api}}
-	p.PrepareSeed(&req)
+	require.NoError(t, p.PrepareSeed(&req))
 	v, err := core.SeedPayment(req)
 	if err != nil {
 		t.Fatal(err)

@@ -193,14 +193,28 @@ func TestUnifiedOrder(t *testing.T) {
 		assert.Equal(t, "00", resp.Code())
 		assert.Regexp(t, `^https://paysim\.invalid/umpay/unionpay/`, resp.Fields["prepayId"])
 	})
-	t.Run("wechatJs needs an app id", func(t *testing.T) {
+	// The official demo's JSAPI order: no appId, no subAppId (the field notes make appId
+	// conditional). The answer names the WeChat app paysim stands in for (UM-A12).
+	t.Run("wechatJs without appId, as the official demo sends it", func(t *testing.T) {
+		e := newEnv(t)
+		order := id("JS")
+		resp := e.post(t, pathUnified, with(ids(), "orderType", "wechatJs", "orderTime", orderTime,
+			"orderNo", order, "txnAmt", "1", "userId", "onG96wD3CDziwaT6WP_35jmm3cPE"))
+		require.Equal(t, "00", resp.Code(), "diagnostic %s", resp.Header.Get("X-Paysim-Diagnostic"))
+		assert.Regexp(t, `^wx[0-9a-f]{16}$`, resp.Fields["appId"])
+		assert.Equal(t, "onG96wD3CDziwaT6WP_35jmm3cPE", resp.Fields["openId"])
+		assert.Regexp(t, `^prepay_id=wx`, resp.Fields["prepayId"])
+		assert.NotEmpty(t, resp.Fields["paySign"])
+		assert.Equal(t, "00", e.post(t, pathQuery, queryData(order)).Fields["origRespCode"])
+	})
+	t.Run("wechatJs with subAppId only answers that app", func(t *testing.T) {
 		e := newEnv(t)
 		data := unifiedData(id("JS"), "990", "wechatJs")
 		delete(data, "appId")
+		data["subAppId"] = "wx0123456789abcdef"
 		resp := e.post(t, pathUnified, data)
-		assert.Equal(t, "13", resp.Code())
-		assert.Equal(t, "要素缺失:appId", resp.Fields["respMsg"])
-		assert.Contains(t, resp.Header.Get("X-Paysim-Diagnostic"), "appId or subAppId")
+		require.Equal(t, "00", resp.Code())
+		assert.Equal(t, "wx0123456789abcdef", resp.Fields["appId"])
 	})
 }
 

@@ -86,14 +86,10 @@ func (p *Provider) qrpay(req *request) reply {
 }
 
 func (p *Provider) unifiedOrder(req *request) reply {
+	// appId and subAppId are optional, wechatJs included (UM-A12): the field notes make appId
+	// depend on whose app the openid in userId came from, and the official demo sends none.
 	if fe := check(req, unifiedRules); fe != nil {
 		return fieldReply(fe)
-	}
-	if req.str("orderType") == "wechatJs" {
-		if fe := oneOf(req, "appId", "subAppId"); fe != nil {
-			fe.detail = "a wechatJs order needs appId or subAppId: the WeChat app the payer's openid (userId) belongs to"
-			return fieldReply(fe)
-		}
 	}
 	return p.createPayment(req, apiUnified, sim.FlowQRCode, validTime(req))
 }
@@ -184,7 +180,7 @@ func finish(out map[string]string, v sim.EntityView) reply {
 // PrepareSeed mints what a paid order created through qrpay would carry. Fields may ask
 // for another route (api: micropay makes a barcode payment that cancelOrder can revoke)
 // or orderType.
-func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
+func (p *Provider) PrepareSeed(req *sim.PaymentRequest) error {
 	now := p.core.Now()
 	txn := p.transactionID(now)
 	f := map[string]string{fAPI: apiQRPay, fOrderType: "wechat", fOrderTime: now.Format(dateTimeLayout)}
@@ -199,4 +195,5 @@ func (p *Provider) PrepareSeed(req *sim.PaymentRequest) {
 	if f[fAPI] == apiMicropay {
 		req.Flow = sim.FlowBarcode
 	}
+	return nil
 }

@@ -19,7 +19,8 @@ type candidate struct {
 
 // candidates lists the texts a valid request may have been signed over, in the order of
 // protocols 5.2: empty values dropped (the documented form), empty strings kept as "k="
-// (the official demo's TreeMap.toString()), and nulls written "k=null" (same demo).
+// (the official demo's TreeMap.toString()), and nulls written "k=null" (same demo). The
+// last one keeps every empty member the body carries (see likely).
 func candidates(req *request) []candidate {
 	cs := []candidate{{"fields sorted by key as k=v&..., empty values dropped", signedText(req, false, false)}}
 	if hasKind(req, func(m member) bool { return m.kind == kindString && m.text == "" }) {
@@ -60,18 +61,35 @@ func signedText(req *request, keepEmpty, keepNull bool) string {
 	return b.String()
 }
 
+// likely is the candidate closest to how req was built, the one a diagnostic shows. A
+// body that carries empty members was most likely signed with them, as the official demo
+// does (…&transactionId=); a client following the docs sends no empty members at all.
+// That is the last candidate: it keeps every kind of empty member the body carries.
+func likely(cs []candidate) (c candidate, note string) {
+	c = cs[len(cs)-1]
+	if len(cs) > 1 {
+		note = ", " + c.name + ", as the body carries empty members"
+	}
+	return c, note
+}
+
 // verifyRequest checks the signature with the service provider's public key. On failure
 // the error says what was tried and the text paysim expected to be signed.
 func verifyRequest(key *rsa.PublicKey, req *request) error {
-	expected := sim.QuoteText(signedText(req, false, false))
+	cs := candidates(req)
+	shown, note := likely(cs)
+	expected := sim.QuoteText(shown.text)
+	text := "the text"
+	if note != "" {
+		text += note + ":"
+	}
 	if strings.TrimSpace(req.signature) == "" {
-		return fmt.Errorf("the body has no signature; sign with SHA1withRSA (merchant key) over the text %s", expected)
+		return fmt.Errorf("the body has no signature; sign with SHA1withRSA (merchant key) over %s %s", text, expected)
 	}
 	sig, err := rsakey.DecodeBase64(req.signature)
 	if err != nil {
-		return fmt.Errorf("%s is not base64 (%v); expected SHA1withRSA over the text %s", req.sigField, err, expected)
+		return fmt.Errorf("%s is not base64 (%v); expected SHA1withRSA over %s %s", req.sigField, err, text, expected)
 	}
-	cs := candidates(req)
 	for _, c := range cs {
 		if rsakey.Verify(key, crypto.SHA1, []byte(c.text), sig) == nil {
 			return nil
@@ -81,8 +99,8 @@ func verifyRequest(key *rsa.PublicKey, req *request) error {
 	for i, c := range cs {
 		names[i] = c.name
 	}
-	return fmt.Errorf("%s does not verify (SHA1withRSA) over any of: %s; expected signed text: %s",
-		req.sigField, strings.Join(names, "; "), expected)
+	return fmt.Errorf("%s does not verify (SHA1withRSA) over any of: %s; expected signed text%s: %s",
+		req.sigField, strings.Join(names, "; "), note, expected)
 }
 
 // responseText is what a response signature covers (protocols 5.3): the values of every

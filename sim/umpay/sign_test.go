@@ -6,11 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/rsakey"
 	"github.com/paysim/paysim/sim/simtest"
 )
@@ -78,4 +81,57 @@ func TestResponseTextOfVendorSample(t *testing.T) {
 func TestEncodeScrubsValues(t *testing.T) {
 	_, text := encode(map[string]string{"merPriv": "a|b\u2028c", "respCode": "00"})
 	assert.Equal(t, "a/b c|00", text)
+}
+
+// The diagnostic of a badly signed request shows the candidate closest to how the request
+// was built: a body with empty members (the official demo's …&transactionId=) was most
+// likely signed with them, one without them over the documented form.
+func TestDiagnosticShowsTheLikelySignedText(t *testing.T) {
+	pub, err := rsakey.LoadPublic(simtest.Keys(), "umpay/merchant_public.pem")
+	require.NoError(t, err)
+	diag := func(body string) string {
+		t.Helper()
+		req, derr := decodeBody([]byte(body))
+		require.Nil(t, derr)
+		err := verifyRequest(pub, req)
+		require.Error(t, err)
+		return err.Error()
+	}
+	badSig := `"signature":"AAAA"`
+
+	// The official demo's queryOrder, acqMerId changed after signing.
+	d := diag(`{"acqMerId":"42516663","acqSpId":"Y000000001","orderNo":"JD1","transactionId":"",` + badSig + `}`)
+	assert.Contains(t, d, `expected signed text, empty values kept as k= (official demo), as the body carries empty members: "acqMerId=42516663&acqSpId=Y000000001&orderNo=JD1&transactionId="`)
+
+	// No empty members: the documented form, worded as before.
+	d = diag(`{"acqMerId":"42516663","acqSpId":"Y000000001","orderNo":"RF1",` + badSig + `}`)
+	assert.Contains(t, d, `; expected signed text: "acqMerId=42516663&acqSpId=Y000000001&orderNo=RF1"`)
+
+	// A null is signed as the body carries it too, as k=null.
+	d = diag(`{"acqMerId":"42516663","acqSpId":"Y000000001","orderNo":"JD1","transactionId":null,"goodsId":"",` + badSig + `}`)
+	assert.Contains(t, d, `empty values kept as k= and nulls as k=null, as the body carries empty members: "acqMerId=42516663&acqSpId=Y000000001&goodsId=&orderNo=JD1&transactionId=null"`)
+
+	// The same text when there is no signature at all.
+	d = diag(`{"acqMerId":"42516662","acqSpId":"Y000000001","orderNo":"JD1","transactionId":""}`)
+	assert.Contains(t, d, `over the text, empty values kept as k= (official demo), as the body carries empty members: "acqMerId=42516662&acqSpId=Y000000001&orderNo=JD1&transactionId="`)
+}
+
+// The signed text is UTF-8: the diagnostic keeps Chinese as it is, for the journal and the
+// console, and the header the gateway makes of it stays ASCII with \uXXXX escapes.
+func TestDiagnosticKeepsUTF8(t *testing.T) {
+	pub, err := rsakey.LoadPublic(simtest.Keys(), "umpay/merchant_public.pem")
+	require.NoError(t, err)
+	req, derr := decodeBody([]byte(`{"acqMerId":"42516662","acqSpId":"Y000000001","goodsInfo":"测试商品😀","orderNo":"M1","signature":"AAAA"}`))
+	require.Nil(t, derr)
+	err = verifyRequest(pub, req)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"acqMerId=42516662&acqSpId=Y000000001&goodsInfo=测试商品\U0001f600&orderNo=M1"`)
+	header := gateway.HeaderSafe(err.Error())
+	assert.Contains(t, header, `goodsInfo=\u6d4b\u8bd5\u5546\u54c1\U0001f600&orderNo=M1`)
+	for _, r := range header {
+		require.Less(t, r, rune(0x7f), "the header stays ASCII")
+	}
+
+	long := sim.QuoteText(strings.Repeat("测", 2048))
+	assert.True(t, strings.HasSuffix(long, `…"(truncated)`), "long text is cut: %s", long[len(long)-40:])
 }

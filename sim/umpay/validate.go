@@ -123,18 +123,6 @@ func amountOf(req *request, name string) sim.Amount {
 	return a
 }
 
-// oneOf requires at least one of names (13).
-func oneOf(req *request, names ...string) *fieldError {
-	for _, n := range names {
-		if req.str(n) != "" {
-			return nil
-		}
-	}
-	fe := missing(names[0])
-	fe.detail = fmt.Sprintf("one of %v is required", names)
-	return fe
-}
-
 func allZero(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] != '0' {

@@ -18,7 +18,7 @@ type Response struct {
 	Header http.Header
 	Body   []byte
 	// ResultCode is the top-level "200", "400" or "500"; ErrorCode and ErrorMessage are
-	// set when it is not "200".
+	// set when it is not "200", and on the log upload's answer (SUCCESS, ok).
 	ResultCode   string
 	ErrorCode    string
 	ErrorMessage string
@@ -87,6 +87,8 @@ var (
 		"REFUND_ERROR", "CANCELED", "CANCEL_ERROR", "CANCEL_INPROGRESS"}
 	flowStatuses = []string{"SUCCESS", "FAIL_CANCELED", "FAIL_PROTOCOL_1", "FAIL_IO_1", "FAIL_PROTOCOL_2", "FAIL_IO_2", "FAIL_PROTOCOL_3",
 		"FAIL_ERROR", "CANCEL_ERROR", "REFUND_ERROR", "IN_PROG", "CREATED"}
+	// neverPaid are the order states of an order the payer never paid: no settlement.
+	neverPaid = []string{"CREATED", "PAY_ERROR", "PAY_CANCELED"}
 	topErrors = map[string]string{"INVALID_PARAMS": "400", "INVALID_TERMINAL": "400", "ILLEGAL_SIGN": "400", "UNKNOWN_SYSTEM_ERROR": "500"}
 
 	snShape     = regexp.MustCompile(`^\d{16}$`)
@@ -96,10 +98,13 @@ var (
 
 // Verify decodes an answer and checks everything a strict client relies on:
 //   - the envelope: top-level result_code "200" with biz_response and nothing else, or
-//     "400"/"500" with error_code and error_message and no biz_response;
+//     "400"/"500" with error_code and error_message and no biz_response; the log
+//     upload's "200" carries error_code SUCCESS and error_message instead;
 //   - every value a non-empty string, except payment_list and provider_response;
 //   - amounts quoted digit strings (the community Go client's `,string` tags), times
 //     13-digit epoch milliseconds, sn 16 digits;
+//   - ctime <= channel_finish_time <= finish_time, and no settlement_amount on an order
+//     never paid (CREATED, PAY_ERROR, PAY_CANCELED);
 //   - documented codes only; a bare FAIL has no data (SQ-A10).
 func Verify(body []byte) (*Response, error) {
 	var top map[string]json.RawMessage
@@ -113,6 +118,9 @@ func Verify(body []byte) (*Response, error) {
 	}
 	switch r.ResultCode {
 	case "200":
+		if _, ok := top["biz_response"]; !ok {
+			return r, uploadLogAnswer(top, r)
+		}
 		if err := only(top, "result_code", "biz_response"); err != nil {
 			return nil, err
 		}
@@ -134,6 +142,25 @@ func Verify(body []byte) (*Response, error) {
 		return r, nil
 	}
 	return nil, fmt.Errorf("top-level result_code %q is not 200, 400 or 500", r.ResultCode)
+}
+
+// uploadLogAnswer reads the one "200" answer without biz_response: /terminal/uploadLog's
+// {"result_code":"200","error_code":"SUCCESS","error_message":"ok"}.
+func uploadLogAnswer(top map[string]json.RawMessage, r *Response) error {
+	if err := only(top, "result_code", "error_code", "error_message"); err != nil {
+		return err
+	}
+	var err error
+	if r.ErrorCode, err = str(top, "error_code"); err != nil {
+		return fmt.Errorf("result_code 200 without biz_response: %w", err)
+	}
+	if r.ErrorMessage, err = str(top, "error_message"); err != nil {
+		return err
+	}
+	if r.ErrorCode != "SUCCESS" {
+		return fmt.Errorf("result_code 200 without biz_response has error_code %s; only the log upload's SUCCESS is documented", r.ErrorCode)
+	}
+	return nil
 }
 
 func decodeBiz(raw json.RawMessage) (*Biz, error) {
@@ -270,6 +297,13 @@ func decodeOrder(raw json.RawMessage) (*Order, error) {
 	}
 	if _, ok := o.Fields["finish_time"]; ok != (o.Fields["channel_finish_time"] != "") {
 		return nil, fmt.Errorf("finish_time and channel_finish_time come together")
+	}
+	if _, ok := o.Fields["finish_time"]; ok && (o.ChannelFinishTime.Before(o.CTime) || o.FinishTime.Before(o.ChannelFinishTime)) {
+		return nil, fmt.Errorf("times out of order: want ctime %s <= channel_finish_time %s <= finish_time %s",
+			o.Fields["ctime"], o.Fields["channel_finish_time"], o.Fields["finish_time"])
+	}
+	if _, ok := o.Fields["settlement_amount"]; ok && slices.Contains(neverPaid, o.Fields["order_status"]) {
+		return nil, fmt.Errorf("settlement_amount on an order that was never paid (%s)", o.Fields["order_status"])
 	}
 	if o.NetAmount > o.TotalAmount {
 		return nil, fmt.Errorf("net_amount %d exceeds total_amount %d", o.NetAmount, o.TotalAmount)
