@@ -183,3 +183,28 @@ func TestEmptyScenarioFolderRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), "holds no scenario")
 	assert.Len(t, ps.Core().Scenarios().Names(), 1, "the last good set stays")
 }
+
+// Seeding checks what it seeds: an sn another order holds is refused with 409, one
+// Shouqianba could not have given with 400, each saying which.
+func TestSeedingChecksWhatItSeeds(t *testing.T) {
+	ps := paysimtest.New(t)
+	seed := func(id, sn string) (int, string) {
+		body := `{"provider":"shouqianba","merchant":"1680000330001","id":"` + id + `","amount":"1.00","fields":{"sn":"` + sn + `"}}`
+		req, err := http.NewRequest(http.MethodPost, ps.URL+"/__paysim/orders", strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(raw)
+	}
+	code, _ := seed("c-1", "7892260101000001")
+	require.Equal(t, http.StatusCreated, code)
+	code, msg := seed("c-2", "7892260101000001")
+	assert.Equal(t, http.StatusConflict, code)
+	assert.Contains(t, msg, "sn 7892260101000001 is already held by payment c-1")
+	code, msg = seed("c-3", "12345")
+	assert.Equal(t, http.StatusBadRequest, code)
+	assert.Contains(t, msg, `sn \"12345\" is not an order number Shouqianba could have given`)
+}
