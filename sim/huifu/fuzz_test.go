@@ -99,6 +99,9 @@ func (fe fuzzEnv) provider(t *testing.T) (*sim.Simulator, *Provider) {
 // diagnostic when it refuses. The platform key is a 512-bit one made for the run
 // (simtest.FastKeys), so that signing does not eat the run; verification is in mode log,
 // so that the signature check runs and fuzzed bodies still reach the endpoints.
+//
+// Run it as make fuzz does, with -fuzzminimizetime=0: at the default of 60s, minimising
+// every input that adds coverage takes the whole run (BENCHMARKS.md, Fuzzing).
 func FuzzDecodeRequest(f *testing.F) {
 	for _, body := range fuzzSeeds(f) {
 		f.Add(body)
@@ -136,6 +139,9 @@ func FuzzDecodeRequest(f *testing.F) {
 // turn on the admitted request, each answer's data rendered as it would be signed.
 // Whatever comes in: no panic, nothing logged as an error, and every answer is data any
 // SDK reads back to the same fields, with a resp_code and, when it refuses, a diagnostic.
+//
+// Run it as make fuzz does, with -fuzzminimizetime=0: at the default of 60s, minimising
+// every input that adds coverage takes the whole run (BENCHMARKS.md, Fuzzing).
 func FuzzValidate(f *testing.F) {
 	for _, body := range fuzzSeeds(f) {
 		f.Add(body, "")

@@ -120,6 +120,9 @@ func (fe fuzzEnv) provider(t *testing.T) (*sim.Simulator, *Provider) {
 // when it refuses. The platform key is a 512-bit one made for the run
 // (simtest.FastKeys), so that signing does not eat the run; verification is in mode log,
 // so that the signature check runs and fuzzed forms still reach the methods.
+//
+// Run it as make fuzz does, with -fuzzminimizetime=0: at the default of 60s, minimising
+// every input that adds coverage takes the whole run (BENCHMARKS.md, Fuzzing).
 func FuzzDecodeRequest(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s.body, s.contentType)
@@ -157,6 +160,9 @@ func FuzzDecodeRequest(f *testing.F) {
 // would be signed. Whatever comes in: no panic, nothing logged as an error, and every
 // answer is either a result that decodes back to its fields or an error with a code, a
 // message and a diagnostic, all valid UTF-8.
+//
+// Run it as make fuzz does, with -fuzzminimizetime=0: at the default of 60s, minimising
+// every input that adds coverage takes the whole run (BENCHMARKS.md, Fuzzing).
 func FuzzValidate(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s.body, s.contentType, "")

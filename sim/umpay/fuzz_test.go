@@ -105,6 +105,9 @@ func (fe fuzzEnv) provider(t *testing.T) (*sim.Simulator, *Provider) {
 // The platform key is a 512-bit one made for the run (simtest.FastKeys), so that signing
 // does not eat the run; verification is in mode log, so that the signature check runs and
 // fuzzed bodies still reach the routes.
+//
+// Run it as make fuzz does, with -fuzzminimizetime=0: at the default of 60s, minimising
+// every input that adds coverage takes the whole run (BENCHMARKS.md, Fuzzing).
 func FuzzDecodeRequest(f *testing.F) {
 	for _, body := range fuzzSeeds(f) {
 		f.Add(body)
@@ -151,6 +154,9 @@ func refused(code string) bool {
 // on the admitted request, each answer rendered as it would be signed. Whatever comes in:
 // no panic, nothing logged as an error, and every answer is the flat object clients
 // verify, its signed text exactly what they rebuild from it.
+//
+// Run it as make fuzz does, with -fuzzminimizetime=0: at the default of 60s, minimising
+// every input that adds coverage takes the whole run (BENCHMARKS.md, Fuzzing).
 func FuzzValidate(f *testing.F) {
 	for _, body := range fuzzSeeds(f) {
 		f.Add(body, "")
