@@ -158,30 +158,9 @@ func FuzzValidate(f *testing.F) {
 		checkDecoded(t, body)
 		core, p := env.provider(t)
 		proto := protocol{p}
-		req, rep, ok := proto.Decode(&gateway.Inbound{Method: http.MethodPost, Path: fuzzPaths[0], Header: header, Body: body, Scenario: scenario})
-		if !ok {
-			checkReply(t, rep, body)
-			return
-		}
-		for _, r := range routes {
-			_ = proto.Describe(req, r.paths[0])
-		}
-		if known, err := proto.Authenticate(req, false); known == (err != nil) || known != (req.merchant != nil) {
-			t.Fatalf("Authenticate(%q) = %v, %v", body, known, err)
-		}
-		for kind := gateway.RefuseMethod; kind <= gateway.RefuseInternal; kind++ {
-			checkReply(t, proto.Refuse(req, gateway.Refusal{Kind: kind, Detail: "fuzz"}), body)
-		}
-		if rep, ok := proto.Admit(req); !ok {
-			checkReply(t, rep, body)
-			return
-		}
-		if core.CheckScenarioHeader(scenario) != nil {
-			return // refused by the pipeline, in Huifu's shape (RefuseHeader above)
-		}
-		for _, r := range routes {
-			checkReply(t, r.serve(p, req), body)
-		}
+		simtest.Walk(t, core, proto, &gateway.Inbound{Method: http.MethodPost, Path: fuzzPaths[0], Header: header, Body: body, Scenario: scenario}, validatePaths, validateServes(p),
+			func(req *request, known bool) bool { return known == (req.merchant != nil) },
+			func(rep reply) { checkReply(t, rep, body) })
 	})
 }
 
@@ -214,4 +193,16 @@ func checkReply(t *testing.T, rep reply, body []byte) {
 	if !maps.Equal(back, want) {
 		t.Fatalf("answer data for %q reads back as %v, rendered from %v", body, back, want)
 	}
+}
+
+// validatePaths and validateServes are every route, for the fuzz walk.
+var validatePaths = Paths()
+
+func validateServes(p *Provider) []gateway.Endpoint[*request, reply] {
+	var out []gateway.Endpoint[*request, reply]
+	for _, r := range routes {
+		serve := r.serve
+		out = append(out, func(req *request) reply { return serve(p, req) })
+	}
+	return out
 }

@@ -173,36 +173,14 @@ func FuzzValidate(f *testing.F) {
 	keys, _ := simtest.FastKeys(f, "huishouqian/platform_private.pem")
 	logger, errs := simtest.NewErrorLog()
 	env := newFuzzEnv(f, keys, logger)
-	methods := Methods()
 	f.Fuzz(func(t *testing.T, body []byte, contentType, scenario string) {
 		defer errs.Check(t, body)
 		core, p := env.provider(t)
 		checkDecoded(t, contentType, body, p.fallback.SignKey)
 		proto := protocol{p}
-		req, rep, ok := proto.Decode(&gateway.Inbound{Method: http.MethodPost, Path: Path,
-			Header: http.Header{"Content-Type": {contentType}}, Body: body, Scenario: scenario})
-		if !ok {
-			checkReply(t, rep, body)
-			return
-		}
-		_ = proto.Describe(req, Path)
-		if known, err := proto.Authenticate(req, false); known == (err != nil) || req.signer == nil {
-			t.Fatalf("Authenticate(%q) = %v, %v, signer %v", body, known, err, req.signer)
-		}
-		for kind := gateway.RefuseMethod; kind <= gateway.RefuseInternal; kind++ {
-			checkReply(t, proto.Refuse(req, gateway.Refusal{Kind: kind, Detail: "fuzz"}), body)
-		}
-		if rep, ok := proto.Admit(req); !ok {
-			checkReply(t, rep, body)
-			return
-		}
-		if core.CheckScenarioHeader(scenario) != nil {
-			return // refused by the pipeline, in Huishouqian's shape (RefuseHeader above)
-		}
-		_ = proto.Describe(req, Path)
-		for _, m := range methods {
-			checkReply(t, operations[m](p, req), body)
-		}
+		simtest.Walk(t, core, proto, &gateway.Inbound{Method: http.MethodPost, Path: Path, Header: http.Header{"Content-Type": {contentType}}, Body: body, Scenario: scenario}, []string{Path}, validateServes(p),
+			func(req *request, known bool) bool { return req.signer != nil },
+			func(rep reply) { checkReply(t, rep, body) })
 	})
 }
 
@@ -237,4 +215,14 @@ func checkReply(t *testing.T, rep reply, body []byte) {
 	if !maps.Equal(back, want) {
 		t.Fatalf("result for %q reads back as %v, rendered from %v", body, back, want)
 	}
+}
+
+// validateServes is every method, for the fuzz walk.
+func validateServes(p *Provider) []gateway.Endpoint[*request, reply] {
+	var out []gateway.Endpoint[*request, reply]
+	for _, m := range Methods() {
+		serve := operations[m]
+		out = append(out, func(req *request) reply { return serve(p, req) })
+	}
+	return out
 }

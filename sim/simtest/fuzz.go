@@ -16,6 +16,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
 )
 
@@ -159,3 +160,41 @@ func (h errorHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 }
 
 func (h errorHandler) WithGroup(string) slog.Handler { return h }
+
+// Walk takes one request through every step of proto as the pipeline would, without
+// HTTP and without the signature check, so that a fuzz target reaches the validators at
+// thousands of inputs a second: decode; describe for each path; authenticate (identity
+// says whether what it left in the request agrees with known); every refusal the
+// pipeline can make; admit; the scenario check; then every endpoint. check judges every
+// answer rendered on the way.
+func Walk[Q any, A gateway.Answer](t *testing.T, core *sim.Simulator, proto gateway.Protocol[Q, A], in *gateway.Inbound,
+	paths []string, serves []gateway.Endpoint[Q, A], identity func(q Q, known bool) bool, check func(A)) {
+	t.Helper()
+	req, rep, ok := proto.Decode(in)
+	if !ok {
+		check(rep)
+		return
+	}
+	for _, p := range paths {
+		_ = proto.Describe(req, p)
+	}
+	if known, err := proto.Authenticate(req, false); known == (err != nil) || !identity(req, known) {
+		t.Fatalf("Authenticate(%q) = %v, %v, and the identity it left does not agree", in.Body, known, err)
+	}
+	for kind := gateway.RefuseMethod; kind <= gateway.RefuseInternal; kind++ {
+		check(proto.Refuse(req, gateway.Refusal{Kind: kind, Detail: "fuzz"}))
+	}
+	if rep, ok := proto.Admit(req); !ok {
+		check(rep)
+		return
+	}
+	if core.CheckScenarioHeader(in.Scenario) != nil {
+		return // refused by the pipeline in the provider's shape, checked above
+	}
+	for _, p := range paths {
+		_ = proto.Describe(req, p)
+	}
+	for _, serve := range serves {
+		check(serve(req))
+	}
+}
