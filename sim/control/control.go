@@ -249,19 +249,27 @@ func (a *API) arm(c echo.Context) error {
 	if in.Times != nil {
 		times = *in.Times
 	}
-	var ttl time.Duration
-	if in.TTL != "" {
-		d, err := time.ParseDuration(in.TTL)
-		if err != nil {
-			return fail(c, http.StatusBadRequest, "ttl %q is not a duration such as 10m", in.TTL)
-		}
-		ttl = d
+	ttl, err := parseTTL(in.TTL)
+	if err != nil {
+		return fail(c, http.StatusBadRequest, "%v", err)
 	}
 	armed, err := a.core.Arm(in.Scenario, in.Provider, times, ttl)
 	if err != nil {
 		return fail(c, http.StatusBadRequest, "%v", err)
 	}
 	return c.JSON(http.StatusCreated, armed)
+}
+
+// parseTTL reads an arming's ttl ("" is none).
+func parseTTL(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("ttl %q is not a duration such as 10m", s)
+	}
+	return d, nil
 }
 
 func (a *API) disarm(c echo.Context) error {

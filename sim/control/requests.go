@@ -158,13 +158,9 @@ func (a *API) armFault(c echo.Context) error {
 	if err := a.checkProvider(in.Provider, false); err != nil {
 		return fail(c, http.StatusBadRequest, "%v", err)
 	}
-	var ttl time.Duration
-	if in.TTL != "" {
-		d, err := time.ParseDuration(in.TTL)
-		if err != nil {
-			return fail(c, http.StatusBadRequest, "ttl %q is not a duration such as 10m", in.TTL)
-		}
-		ttl = d
+	ttl, err := parseTTL(in.TTL)
+	if err != nil {
+		return fail(c, http.StatusBadRequest, "%v", err)
 	}
 	armed, err := a.gw.ArmFault(gateway.FaultSpec{Fault: in.Fault, Provider: in.Provider, Operation: in.Operation,
 		Times: in.Times, TTL: ttl, Probability: in.Probability})

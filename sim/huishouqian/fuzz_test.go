@@ -14,7 +14,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/huishouqian/huishouqiantest"
 	"github.com/paysim/paysim/sim/simtest"
@@ -90,27 +89,8 @@ func checkDecoded(t *testing.T, contentType string, body []byte, secret string) 
 // fuzzEnv builds, for one input, a simulator of its own (a virtual clock at
 // sim.DefaultVirtualStart, the shipped scenarios) and the provider over it, so that every
 // input starts from the same empty ledger and a failure replays from the input alone.
-type fuzzEnv struct {
-	keys      fs.FS
-	scenarios *sim.ScenarioSet
-	logger    *slog.Logger
-}
-
-func newFuzzEnv(f *testing.F, keys fs.FS, logger *slog.Logger) fuzzEnv {
-	set, err := sim.LoadScenarios(simtest.Scenarios(), ".", simtest.Providers)
-	if err != nil {
-		f.Fatal(err)
-	}
-	return fuzzEnv{keys: keys, scenarios: set, logger: logger}
-}
-
-func (fe fuzzEnv) provider(t *testing.T) (*sim.Simulator, *Provider) {
-	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)), sim.WithScenarios(fe.scenarios, nil), sim.WithLogger(fe.logger))
-	p, err := New(core, fe.keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return core, p
+func newFuzzEnv(f *testing.F, keys fs.FS, logger *slog.Logger) simtest.FuzzEnv[*Provider] {
+	return simtest.NewFuzzEnv(f, keys, logger, New)
 }
 
 // FuzzDecodeRequest feeds arbitrary bodies, with arbitrary Content-Types, to the form
@@ -131,7 +111,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	logger, errs := simtest.NewErrorLog()
 	env := newFuzzEnv(f, keys, logger)
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
-		core, p := env.provider(t)
+		core, p := env.Provider(t)
 		secret := p.fallback.SignKey
 		checkDecoded(t, contentType, body, secret)
 		routes := simtest.Handlers(p.Mount(gateway.New(core, gateway.VerifyLog, gateway.WithJournalSize(16))))
@@ -175,7 +155,7 @@ func FuzzValidate(f *testing.F) {
 	env := newFuzzEnv(f, keys, logger)
 	f.Fuzz(func(t *testing.T, body []byte, contentType, scenario string) {
 		defer errs.Check(t, body)
-		core, p := env.provider(t)
+		core, p := env.Provider(t)
 		checkDecoded(t, contentType, body, p.fallback.SignKey)
 		proto := protocol{p}
 		simtest.Walk(t, core, proto, &gateway.Inbound{Method: http.MethodPost, Path: Path, Header: http.Header{"Content-Type": {contentType}}, Body: body, Scenario: scenario}, []string{Path}, validateServes(p),

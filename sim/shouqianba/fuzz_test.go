@@ -4,14 +4,12 @@ package shouqianba
 
 import (
 	"bytes"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/shouqianba/shouqianbatest"
 	"github.com/paysim/paysim/sim/simtest"
@@ -73,28 +71,11 @@ func signedBy(cred credential, body []byte) string {
 // sim.DefaultVirtualStart, the shipped scenarios) and the provider over it, so that every
 // input starts from the same empty ledger and terminal registry, and a failure replays
 // from the input alone.
-type fuzzEnv struct {
-	keys      fs.FS
-	scenarios *sim.ScenarioSet
-	logger    *slog.Logger
-}
-
-func newFuzzEnv(f *testing.F, logger *slog.Logger) fuzzEnv {
-	set, err := sim.LoadScenarios(simtest.Scenarios(), ".", simtest.Providers)
-	if err != nil {
-		f.Fatal(err)
-	}
-	keys, _ := simtest.FastKeys(f, "shouqianba/platform_private.pem") // it signs notifications only
-	return fuzzEnv{keys: keys, scenarios: set, logger: logger}
-}
-
-func (fe fuzzEnv) provider(t *testing.T) (*sim.Simulator, *Provider) {
-	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)), sim.WithScenarios(fe.scenarios, nil), sim.WithLogger(fe.logger))
-	p, err := New(core, fe.keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return core, p
+// newFuzzEnv builds Shouqianba fresh for each input; its platform key signs only
+// notifications, so a small one will do.
+func newFuzzEnv(f *testing.F, logger *slog.Logger) simtest.FuzzEnv[*Provider] {
+	keys, _ := simtest.FastKeys(f, "shouqianba/platform_private.pem")
+	return simtest.NewFuzzEnv(f, keys, logger, New)
 }
 
 // FuzzDecodeRequest feeds arbitrary bodies to the decoder and, signed by the test
@@ -114,7 +95,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	env := newFuzzEnv(f, logger)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkDecoded(t, body)
-		core, p := env.provider(t)
+		core, p := env.Provider(t)
 		handlers := simtest.Handlers(p.Mount(gateway.New(core, gateway.VerifyStrict, gateway.WithJournalSize(16))))
 		for _, r := range routes {
 			path := r.paths[0]
@@ -163,7 +144,7 @@ func FuzzValidate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, scenario string) {
 		defer errs.Check(t, body)
 		checkDecoded(t, body)
-		core, p := env.provider(t)
+		core, p := env.Provider(t)
 		for i, r := range routes {
 			proto := protocol{p: p, cred: r.cred}
 			header := http.Header{"Content-Type": {"application/json"}, "Authorization": {signedBy(r.cred, body)}}

@@ -198,3 +198,33 @@ func Walk[Q any, A gateway.Answer](t *testing.T, core *sim.Simulator, proto gate
 		check(serve(req))
 	}
 }
+
+// FuzzEnv builds a fresh simulator and provider for every fuzz input, so that a failure
+// replays from its input alone. P is the provider's type.
+type FuzzEnv[P any] struct {
+	keys      fs.FS
+	scenarios *sim.ScenarioSet
+	logger    *slog.Logger
+	build     func(*sim.Simulator, fs.FS) (P, error)
+}
+
+// NewFuzzEnv loads the shipped scenarios once; build is the provider's New.
+func NewFuzzEnv[P any](f *testing.F, keys fs.FS, logger *slog.Logger, build func(*sim.Simulator, fs.FS) (P, error)) FuzzEnv[P] {
+	f.Helper()
+	set, err := sim.LoadScenarios(Scenarios(), ".", Providers)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return FuzzEnv[P]{keys: keys, scenarios: set, logger: logger, build: build}
+}
+
+// Provider is a new simulator on a virtual clock and the provider over it.
+func (fe FuzzEnv[P]) Provider(t *testing.T) (*sim.Simulator, P) {
+	t.Helper()
+	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)), sim.WithScenarios(fe.scenarios, nil), sim.WithLogger(fe.logger))
+	p, err := fe.build(core, fe.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return core, p
+}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
 	"github.com/paysim/paysim/sim/simtest"
 	"github.com/paysim/paysim/sim/umpay/umpaytest"
@@ -75,27 +74,8 @@ var fuzzPaths = []string{"/pay/refund", "/pay/queryOrder", "/pay/micropay"}
 // fuzzEnv builds, for one input, a simulator of its own (a virtual clock at
 // sim.DefaultVirtualStart, the shipped scenarios) and the provider over it, so that every
 // input starts from the same empty ledger and a failure replays from the input alone.
-type fuzzEnv struct {
-	keys      fs.FS
-	scenarios *sim.ScenarioSet
-	logger    *slog.Logger
-}
-
-func newFuzzEnv(f *testing.F, keys fs.FS, logger *slog.Logger) fuzzEnv {
-	set, err := sim.LoadScenarios(simtest.Scenarios(), ".", simtest.Providers)
-	if err != nil {
-		f.Fatal(err)
-	}
-	return fuzzEnv{keys: keys, scenarios: set, logger: logger}
-}
-
-func (fe fuzzEnv) provider(t *testing.T) (*sim.Simulator, *Provider) {
-	core := sim.New(sim.WithClock(sim.NewVirtualClock(sim.DefaultVirtualStart)), sim.WithScenarios(fe.scenarios, nil), sim.WithLogger(fe.logger))
-	p, err := New(core, fe.keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return core, p
+func newFuzzEnv(f *testing.F, keys fs.FS, logger *slog.Logger) simtest.FuzzEnv[*Provider] {
+	return simtest.NewFuzzEnv(f, keys, logger, New)
 }
 
 // FuzzDecodeRequest feeds arbitrary bodies to the decoder and through the real pipeline
@@ -117,7 +97,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	env := newFuzzEnv(f, keys, logger)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkDecoded(t, body)
-		core, p := env.provider(t)
+		core, p := env.Provider(t)
 		routes := simtest.Handlers(p.Mount(gateway.New(core, gateway.VerifyLog, gateway.WithJournalSize(16))))
 		for _, path := range fuzzPaths {
 			r := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
@@ -171,7 +151,7 @@ func FuzzValidate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, scenario string) {
 		defer errs.Check(t, body)
 		checkDecoded(t, body)
-		core, p := env.provider(t)
+		core, p := env.Provider(t)
 		proto := protocol{p}
 		simtest.Walk(t, core, proto, &gateway.Inbound{Method: http.MethodPost, Path: fuzzPaths[0], Header: header, Body: body, Scenario: scenario}, validatePaths, validateServes(p),
 			func(req *request, known bool) bool { return known == (req.sp != nil) },
