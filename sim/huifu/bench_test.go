@@ -127,3 +127,28 @@ func BenchmarkRSA2048Verify(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPollServerSide is the polling pattern: the same signed query of a paid order,
+// again and again, whose answer is byte-identical each time. Its signature is reused, so
+// a poll costs the request's verification, not an RSA signature (compare
+// BenchmarkRSA2048Sign).
+func BenchmarkPollServerSide(b *testing.B) {
+	e := newEnv(b)
+	pay := e.seedPaid(b, "bench-poll", "1.00")
+	query, err := e.client.SignedBody(queryData(pay.ID))
+	if err != nil {
+		b.Fatal(err)
+	}
+	http := e.srv.Client()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := http.Post(e.srv.URL+pathQuery, "application/json", bytes.NewReader(query))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+}

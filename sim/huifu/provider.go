@@ -40,7 +40,7 @@ type Merchant struct {
 // Provider serves Huifu's paths.
 type Provider struct {
 	core      *sim.Simulator
-	platform  *rsa.PrivateKey
+	platform  *rsakey.Signer
 	merchants map[string]*Merchant
 }
 
@@ -55,7 +55,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{core: core, platform: platform, merchants: map[string]*Merchant{}}
+	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), merchants: map[string]*Merchant{}}
 	core.OnFinal(Name, p.notify)
 	p.AddMerchant(&Merchant{SysID: TestSysID, PublicKey: pub, KeyFile: "keys/huifu/merchant_public.pem",
 		HuifuIDs: []string{TestSysID, TestHuifuID}})

@@ -70,8 +70,8 @@ func canonicalOf(req *request) []byte {
 }
 
 // signData signs response data bytes with the platform key, base64 with padding.
-func signData(key *rsa.PrivateKey, data []byte) (string, error) {
-	sig, err := rsakey.Sign(key, crypto.SHA256, data)
+func signData(key *rsakey.Signer, data []byte) (string, error) {
+	sig, err := key.Sign(crypto.SHA256, data)
 	if err != nil {
 		return "", err
 	}

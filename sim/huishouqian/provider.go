@@ -37,7 +37,7 @@ type Merchant struct {
 // Provider serves Huishouqian's gateway.
 type Provider struct {
 	core      *sim.Simulator
-	platform  *rsa.PrivateKey
+	platform  *rsakey.Signer
 	merchants map[string]*Merchant
 	// fallback signs answers to requests whose merchantNo is missing or unknown, so that
 	// even those answers verify for a client configured with the test identity.
@@ -64,7 +64,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 	if len(secret) == 0 {
 		return nil, fmt.Errorf("huishouqian/sign_key.txt is empty")
 	}
-	p := &Provider{core: core, platform: platform, merchants: map[string]*Merchant{}}
+	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), merchants: map[string]*Merchant{}}
 	core.OnFinal(Name, p.notify)
 	// The file is the secret byte for byte: a trailing newline would be part of it.
 	p.AddMerchant(&Merchant{No: TestMerchantNo, PublicKey: pub, KeyFile: "keys/huishouqian/merchant_cert.pem", SignKey: string(secret)})

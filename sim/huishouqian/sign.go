@@ -2,7 +2,6 @@ package huishouqian
 
 import (
 	"crypto"
-	"crypto/rsa"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -106,8 +105,8 @@ func verifyRequest(m *Merchant, req *request) error {
 const redactedKey = "<sign key redacted>"
 
 // signHex signs text with the platform key: SHA256withRSA, lowercase hex.
-func signHex(key *rsa.PrivateKey, text []byte) (string, error) {
-	sig, err := rsakey.Sign(key, crypto.SHA256, text)
+func signHex(key *rsakey.Signer, text []byte) (string, error) {
+	sig, err := key.Sign(crypto.SHA256, text)
 	if err != nil {
 		return "", err
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/paysim/paysim/sim"
-	"github.com/paysim/paysim/sim/rsakey"
 )
 
 // The documented intervals 1 s, 5 s, 30 s and 600 s are the gaps between deliveries, at
@@ -53,7 +52,7 @@ func (p *Provider) notify(ev sim.Event) {
 		}
 	}
 	body := appendData(nil, data)
-	sig, err := rsakey.Sign(p.platform, crypto.SHA256, body)
+	sig, err := p.platform.Sign(crypto.SHA256, body)
 	if err != nil {
 		p.core.Logger().Error("shouqianba notification signing failed", "err", err)
 		return

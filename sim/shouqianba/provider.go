@@ -6,7 +6,6 @@
 package shouqianba
 
 import (
-	"crypto/rsa"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -26,7 +25,7 @@ type Provider struct {
 	terminals *registry
 	inflight  *inflight
 	// platform signs notifications (RSA-SHA256).
-	platform *rsa.PrivateKey
+	platform *rsakey.Signer
 }
 
 // New loads the Shouqianba keys from keys (a tree shaped like the project's keys/
@@ -37,7 +36,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{core: core, terminals: newRegistry(), inflight: newInflight(), platform: platform}
+	p := &Provider{core: core, terminals: newRegistry(), inflight: newInflight(), platform: rsakey.NewSigner(platform, 0)}
 	core.OnFinal(Name, p.notify)
 	core.OnReset(func(provider string) {
 		if provider == "" || provider == Name {

@@ -40,7 +40,7 @@ type ServiceProvider struct {
 // Provider serves Umpay's paths.
 type Provider struct {
 	core      *sim.Simulator
-	platform  *rsa.PrivateKey
+	platform  *rsakey.Signer
 	providers map[string]*ServiceProvider
 }
 
@@ -55,7 +55,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{core: core, platform: platform, providers: map[string]*ServiceProvider{}}
+	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), providers: map[string]*ServiceProvider{}}
 	core.OnFinal(Name, p.notify)
 	p.AddServiceProvider(&ServiceProvider{SpID: TestSpID, PublicKey: pub, KeyFile: "keys/umpay/merchant_public.pem",
 		Merchants: []string{TestMerID}})

@@ -121,8 +121,8 @@ func responseText(keys []string, values map[string]string) string {
 }
 
 // signResponse signs text with the platform key: SHA1withRSA, padded standard base64.
-func signResponse(key *rsa.PrivateKey, text string) (string, error) {
-	sig, err := rsakey.Sign(key, crypto.SHA1, []byte(text))
+func signResponse(key *rsakey.Signer, text string) (string, error) {
+	sig, err := key.Sign(crypto.SHA1, []byte(text))
 	if err != nil {
 		return "", err
 	}
