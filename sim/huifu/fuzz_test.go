@@ -5,11 +5,8 @@ package huifu
 import (
 	"bytes"
 	"encoding/json"
-	"io/fs"
-	"log/slog"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"unicode/utf8"
 
@@ -66,12 +63,7 @@ func checkDecoded(t *testing.T, body []byte) {
 // payment and a query. FuzzValidate runs every endpoint.
 var fuzzPaths = []string{"/v3/trade/payment/jspay", "/v3/trade/payment/scanpay/refund", "/v2/trade/payment/scanpay/closequery"}
 
-// fuzzEnv builds, for one input, a simulator of its own (a virtual clock at
-// sim.DefaultVirtualStart, the shipped scenarios) and the provider over it, so that every
-// input starts from the same empty ledger and a failure replays from the input alone.
-func newFuzzEnv(f *testing.F, keys fs.FS, logger *slog.Logger) simtest.FuzzEnv[*Provider] {
-	return simtest.NewFuzzEnv(f, keys, logger, New)
-}
+var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 // FuzzDecodeRequest feeds arbitrary bodies to the decoder and through the real pipeline
 // of three routes. Whatever comes in: no panic, nothing logged as an error (the pipeline
@@ -89,19 +81,13 @@ func FuzzDecodeRequest(f *testing.F) {
 	}
 	keys, platform := simtest.FastKeys(f, "huifu/platform_private.pem")
 	logger, errs := simtest.NewErrorLog()
-	env := newFuzzEnv(f, keys, logger)
+	env := simtest.NewFuzzEnv(f, keys, logger, New)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkDecoded(t, body)
 		core, p := env.Provider(t)
-		routes := simtest.Handlers(p.Mount(gateway.New(core, gateway.VerifyLog, gateway.WithJournalSize(16))))
+		srv := simtest.NewFuzzServer(core, p, gateway.VerifyLog)
 		for _, path := range fuzzPaths {
-			r := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
-			r.Header.Set("Content-Type", "application/json")
-			w := httptest.NewRecorder()
-			routes[path].ServeHTTP(w, r)
-			if w.Code != http.StatusOK {
-				t.Fatalf("status %d on %s for %q", w.Code, path, body)
-			}
+			w := srv.Post(t, path, jsonHeader, body)
 			data, err := huifutest.Verify(&platform.PublicKey, w.Body.Bytes())
 			if err != nil {
 				t.Fatalf("answer on %s to %q is not a signed Huifu response: %v\n%s", path, body, err, w.Body.Bytes())
@@ -132,7 +118,7 @@ func FuzzValidate(f *testing.F) {
 	}
 	keys, _ := simtest.FastKeys(f, "huifu/platform_private.pem")
 	logger, errs := simtest.NewErrorLog()
-	env := newFuzzEnv(f, keys, logger)
+	env := simtest.NewFuzzEnv(f, keys, logger, New)
 	header := http.Header{"Content-Type": {"application/json"}}
 	f.Fuzz(func(t *testing.T, body []byte, scenario string) {
 		defer errs.Check(t, body)

@@ -5,11 +5,8 @@ package huishouqian
 import (
 	"bytes"
 	"encoding/json"
-	"io/fs"
-	"log/slog"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"unicode/utf8"
@@ -86,13 +83,6 @@ func checkDecoded(t *testing.T, contentType string, body []byte, secret string) 
 	}
 }
 
-// fuzzEnv builds, for one input, a simulator of its own (a virtual clock at
-// sim.DefaultVirtualStart, the shipped scenarios) and the provider over it, so that every
-// input starts from the same empty ledger and a failure replays from the input alone.
-func newFuzzEnv(f *testing.F, keys fs.FS, logger *slog.Logger) simtest.FuzzEnv[*Provider] {
-	return simtest.NewFuzzEnv(f, keys, logger, New)
-}
-
 // FuzzDecodeRequest feeds arbitrary bodies, with arbitrary Content-Types, to the form
 // decoder and through the real pipeline. Whatever comes in: no panic, nothing logged as
 // an error (the pipeline answers a panic in Huishouqian's shape and logs it), and the
@@ -109,19 +99,12 @@ func FuzzDecodeRequest(f *testing.F) {
 	}
 	keys, platform := simtest.FastKeys(f, "huishouqian/platform_private.pem")
 	logger, errs := simtest.NewErrorLog()
-	env := newFuzzEnv(f, keys, logger)
+	env := simtest.NewFuzzEnv(f, keys, logger, New)
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		core, p := env.Provider(t)
 		secret := p.fallback.SignKey
 		checkDecoded(t, contentType, body, secret)
-		routes := simtest.Handlers(p.Mount(gateway.New(core, gateway.VerifyLog, gateway.WithJournalSize(16))))
-		r := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
-		r.Header.Set("Content-Type", contentType)
-		w := httptest.NewRecorder()
-		routes[Path].ServeHTTP(w, r)
-		if w.Code != http.StatusOK {
-			t.Fatalf("status %d for %q", w.Code, body)
-		}
+		w := simtest.NewFuzzServer(core, p, gateway.VerifyLog).Post(t, Path, http.Header{"Content-Type": {contentType}}, body)
 		resp, err := huishouqiantest.Verify(&platform.PublicKey, secret, w.Body.Bytes())
 		if err != nil {
 			t.Fatalf("answer to %q is not a signed Huishouqian envelope: %v\n%s", body, err, w.Body.Bytes())
@@ -152,7 +135,7 @@ func FuzzValidate(f *testing.F) {
 	}
 	keys, _ := simtest.FastKeys(f, "huishouqian/platform_private.pem")
 	logger, errs := simtest.NewErrorLog()
-	env := newFuzzEnv(f, keys, logger)
+	env := simtest.NewFuzzEnv(f, keys, logger, New)
 	f.Fuzz(func(t *testing.T, body []byte, contentType, scenario string) {
 		defer errs.Check(t, body)
 		core, p := env.Provider(t)

@@ -3,10 +3,8 @@
 package shouqianba
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"unicode/utf8"
 
@@ -96,17 +94,10 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkDecoded(t, body)
 		core, p := env.Provider(t)
-		handlers := simtest.Handlers(p.Mount(gateway.New(core, gateway.VerifyStrict, gateway.WithJournalSize(16))))
+		srv := simtest.NewFuzzServer(core, p, gateway.VerifyStrict)
 		for _, r := range routes {
 			path := r.paths[0]
-			req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", signedBy(r.cred, body))
-			w := httptest.NewRecorder()
-			handlers[path].ServeHTTP(w, req)
-			if w.Code != http.StatusOK {
-				t.Fatalf("status %d on %s for %q", w.Code, path, body)
-			}
+			w := srv.Post(t, path, http.Header{"Content-Type": {"application/json"}, "Authorization": {signedBy(r.cred, body)}}, body)
 			if !utf8.Valid(w.Body.Bytes()) {
 				t.Fatalf("answer on %s to %q is not valid UTF-8: %q", path, body, w.Body.Bytes())
 			}

@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -10,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"path"
 	"strings"
 	"sync"
@@ -227,4 +229,33 @@ func (fe FuzzEnv[P]) Provider(t *testing.T) (*sim.Simulator, P) {
 		t.Fatal(err)
 	}
 	return core, p
+}
+
+// FuzzServer is a provider's routes mounted on a pipeline of their own, for a fuzz target
+// that sends every input through the real pipeline without a listening server.
+type FuzzServer map[string]http.Handler
+
+// NewFuzzServer mounts p over core in mode, with a small journal.
+func NewFuzzServer(core *sim.Simulator, p gateway.Provider, mode gateway.VerifyMode) FuzzServer {
+	return FuzzServer(Handlers(p.Mount(gateway.New(core, mode, gateway.WithJournalSize(16)))))
+}
+
+// Post sends body to path with header and returns the answer, which must be HTTP 200: a
+// provider path answers every business, validation and signature outcome that way.
+func (s FuzzServer) Post(t *testing.T, path string, header http.Header, body []byte) *httptest.ResponseRecorder {
+	t.Helper()
+	h, ok := s[path]
+	if !ok {
+		t.Fatalf("no route %s", path)
+	}
+	r := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	for k, vs := range header {
+		r.Header[k] = vs
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d on %s for %q", w.Code, path, body)
+	}
+	return w
 }
