@@ -340,7 +340,10 @@ func ParseScenario(file string, data []byte, providers []string) (*Scenario, []P
 					p.errorf(v, "name %q must be lower case letters, digits, '.', '-' or '_' (it is used in headers and URLs)", sc.Name)
 				}
 			case "description":
-				sc.Description = p.str(v, "description")
+				// Surrounding blank lines and spaces carry nothing in prose shown in
+				// listings, and YAML writers do not keep a leading blank line of a block
+				// scalar, so a description is kept trimmed.
+				sc.Description = strings.TrimSpace(p.str(v, "description"))
 			case "operation":
 				op := Operation(p.str(v, "operation"))
 				if !slices.Contains(operations, op) {
