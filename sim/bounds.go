@@ -100,7 +100,7 @@ func (p *payment) finished() bool {
 	if !p.m.status().Final() {
 		return false
 	}
-	for _, r := range p.refunds {
+	for _, r := range p.open { // a refund leaves open only once settled, hence final
 		if !r.m.status().Final() {
 			return false
 		}

@@ -86,13 +86,19 @@ func (p *payment) collect(evs *[]Event) {
 		p.announced = true
 		*evs = append(*evs, p.event(OpPayment, &p.entity, nil, nil))
 	}
-	for _, r := range p.refunds {
+	open := p.open[:0]
+	for _, r := range p.open {
 		if !r.announced && r.m.status().Final() {
 			r.announced = true
 			rv := r.view()
 			*evs = append(*evs, p.event(OpRefund, &r.entity, &rv, nil))
 		}
+		if !r.settled || !r.announced {
+			open = append(open, r)
+		}
 	}
+	clear(p.open[len(open):])
+	p.open = open
 	for _, c := range p.closes {
 		if !c.announced && c.m.status().Final() {
 			c.announced = true
@@ -120,7 +126,7 @@ func (p *payment) nextDeadline() time.Time {
 	if !p.expiresAt.IsZero() && !p.m.frozen && !p.m.status().Final() {
 		earliest(p.expiresAt)
 	}
-	for _, r := range p.refunds {
+	for _, r := range p.open {
 		if !r.settled {
 			earliest(r.m.deadline())
 		}

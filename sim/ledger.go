@@ -56,9 +56,13 @@ type entity struct {
 type payment struct {
 	mu sync.Mutex
 	entity
-	seq      uint64 // creation order
-	flow     Flow
-	refunds  []*refund
+	seq     uint64 // creation order
+	flow    Flow
+	refunds []*refund
+	// open is the refunds not yet settled or not yet announced: the only ones a settle,
+	// a deadline or an announcement has to look at, so touching a payment with thousands
+	// of finished refunds costs what its few open ones cost.
+	open     []*refund
 	closes   []*closeOp
 	refunded Amount // successful refunds
 	reserved Amount // refunds still being decided
@@ -181,7 +185,7 @@ func (p *payment) settle(now time.Time) {
 		}
 	}
 	p.m.advance(now, false)
-	for _, r := range p.refunds {
+	for _, r := range p.open {
 		r.m.advance(now, false)
 		p.applyRefund(r)
 	}

@@ -387,6 +387,7 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 	r := &refund{payment: p}
 	r.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, req.Fingerprint, sc, by, now)
 	p.refunds = append(p.refunds, r)
+	p.open = append(p.open, r)
 	p.reserved += r.amount
 	p.applyRefund(r)
 	s.ledger.addRefund(r)

@@ -28,7 +28,7 @@ func sc(name string, op sim.Operation, body ...string) string {
 	return "version: 1\nname: " + name + "\noperation: " + string(op) + "\n" + strings.Join(body, "\n") + "\n"
 }
 
-func loadSet(t *testing.T, files ...string) *sim.ScenarioSet {
+func loadSet(t testing.TB, files ...string) *sim.ScenarioSet {
 	t.Helper()
 	fsys := fstest.MapFS{}
 	for i, src := range files {
