@@ -82,10 +82,10 @@ func TestVerifyCandidates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			req, derr := decodeBody(envelope(tt.wire, sign(tt.signed)))
 			require.Nil(t, derr)
-			assert.NoError(t, verifyRequest(pub, req))
+			assert.NoError(t, verifyRequest(rsakey.NewVerifier(0), pub, req))
 			forged, derr := decodeBody(envelope(tt.wire, sign(tt.signed+" ")))
 			require.Nil(t, derr)
-			assert.Error(t, verifyRequest(pub, forged))
+			assert.Error(t, verifyRequest(rsakey.NewVerifier(0), pub, forged))
 		})
 	}
 	t.Run("data as a JSON string", func(t *testing.T) {
@@ -93,13 +93,13 @@ func TestVerifyCandidates(t *testing.T) {
 		quoted, _ := json.Marshal(text)
 		req, derr := decodeBody(envelope(string(quoted), sign(text)))
 		require.Nil(t, derr)
-		assert.NoError(t, verifyRequest(pub, req))
+		assert.NoError(t, verifyRequest(rsakey.NewVerifier(0), pub, req))
 	})
 	t.Run("unpadded base64 sign", func(t *testing.T) {
 		s := sign(`{"a":"1"}`)
 		req, derr := decodeBody(envelope(`{"a":"1"}`, base64.RawStdEncoding.EncodeToString(mustB64(t, s))))
 		require.Nil(t, derr)
-		assert.NoError(t, verifyRequest(pub, req))
+		assert.NoError(t, verifyRequest(rsakey.NewVerifier(0), pub, req))
 	})
 }
 

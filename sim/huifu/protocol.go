@@ -36,7 +36,7 @@ func (pr protocol) Authenticate(req *request, verify bool) (bool, error) {
 	}
 	req.merchant = m
 	if verify {
-		if err := verifyRequest(m.PublicKey, req); err != nil {
+		if err := verifyRequest(pr.p.verifier, m.PublicKey, req); err != nil {
 			return true, fmt.Errorf("sys_id %s (%s): %v", req.sysID, m.KeyFile, err)
 		}
 	}

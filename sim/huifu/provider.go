@@ -39,8 +39,10 @@ type Merchant struct {
 
 // Provider serves Huifu's paths.
 type Provider struct {
-	core      *sim.Simulator
-	platform  *rsakey.Signer
+	core     *sim.Simulator
+	platform *rsakey.Signer
+	// verifier remembers requests that verified: retries and polls repeat them exactly.
+	verifier  *rsakey.Verifier
 	merchants map[string]*Merchant
 }
 
@@ -55,7 +57,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), merchants: map[string]*Merchant{}}
+	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), verifier: rsakey.NewVerifier(0), merchants: map[string]*Merchant{}}
 	core.OnFinal(Name, p.notify)
 	p.AddMerchant(&Merchant{SysID: TestSysID, PublicKey: pub, KeyFile: "keys/huifu/merchant_public.pem",
 		HuifuIDs: []string{TestSysID, TestHuifuID}})
@@ -108,3 +110,6 @@ func (p *Provider) Mount(g *gateway.Gateway) gateway.Mounts {
 	})
 	return m
 }
+
+// Signatures says how many of the provider's signatures and verifications were reused.
+func (p *Provider) Signatures() rsakey.Counts { return rsakey.CountsOf(p.platform, p.verifier) }

@@ -45,7 +45,7 @@ func (pr protocol) Authenticate(req *request, verify bool) (bool, error) {
 		// HQ-A3: CFCA carries an encrypted payload paysim cannot read.
 		return true, fmt.Errorf("signType %q is not supported; paysim verifies signType RSA2 (SHA256withRSA, hex) only", req.signType)
 	}
-	if err := verifyRequest(m, req); err != nil {
+	if err := verifyRequest(pr.p.verifier, m, req); err != nil {
 		return true, fmt.Errorf("merchantNo %s (%s): %v", m.No, m.KeyFile, err)
 	}
 	return true, nil

@@ -36,8 +36,10 @@ type Merchant struct {
 
 // Provider serves Huishouqian's gateway.
 type Provider struct {
-	core      *sim.Simulator
-	platform  *rsakey.Signer
+	core     *sim.Simulator
+	platform *rsakey.Signer
+	// verifier remembers requests that verified: retries and polls repeat them exactly.
+	verifier  *rsakey.Verifier
 	merchants map[string]*Merchant
 	// fallback signs answers to requests whose merchantNo is missing or unknown, so that
 	// even those answers verify for a client configured with the test identity.
@@ -64,7 +66,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 	if len(secret) == 0 {
 		return nil, fmt.Errorf("huishouqian/sign_key.txt is empty")
 	}
-	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), merchants: map[string]*Merchant{}}
+	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), verifier: rsakey.NewVerifier(0), merchants: map[string]*Merchant{}}
 	core.OnFinal(Name, p.notify)
 	// The file is the secret byte for byte: a trailing newline would be part of it.
 	p.AddMerchant(&Merchant{No: TestMerchantNo, PublicKey: pub, KeyFile: "keys/huishouqian/merchant_cert.pem", SignKey: string(secret)})
@@ -129,3 +131,6 @@ func (p *Provider) Mount(g *gateway.Gateway) gateway.Mounts {
 // acquiring is the one endpoint: it dispatches on the method the envelope named, which
 // Admit has checked is served.
 func (p *Provider) acquiring(req *request) reply { return operations[req.method](p, req) }
+
+// Signatures says how many of the provider's signatures and verifications were reused.
+func (p *Provider) Signatures() rsakey.Counts { return rsakey.CountsOf(p.platform, p.verifier) }

@@ -48,7 +48,7 @@ func TestSignerIsBounded(t *testing.T) {
 		_, err := s.Sign(crypto.SHA256, fmt.Appendf(nil, "answer %d", i))
 		require.NoError(t, err)
 	}
-	assert.Len(t, s.cache, 3)
+	assert.Equal(t, 3, s.cache.len())
 	_, err := s.Sign(crypto.SHA256, []byte("answer 9"))
 	require.NoError(t, err)
 	_, err = s.Sign(crypto.SHA256, []byte("answer 0"))
@@ -76,7 +76,7 @@ func TestSignerConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	assert.LessOrEqual(t, len(s.cache), 4)
+	assert.LessOrEqual(t, s.cache.len(), 4)
 }
 
 // BenchmarkSignRepeated is a poll answered again: the reuse against a fresh RSA signature.

@@ -125,3 +125,7 @@ func (p *Provider) Mount(g *gateway.Gateway) gateway.Mounts {
 	})
 	return m
 }
+
+// Signatures says how many of the provider's signatures were reused (requests are signed
+// with MD5, so nothing is verified with RSA).
+func (p *Provider) Signatures() rsakey.Counts { return rsakey.CountsOf(p.platform, nil) }

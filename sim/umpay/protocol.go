@@ -37,7 +37,7 @@ func (pr protocol) Authenticate(req *request, verify bool) (bool, error) {
 	}
 	req.sp = sp
 	if verify {
-		if err := verifyRequest(sp.PublicKey, req); err != nil {
+		if err := verifyRequest(pr.p.verifier, sp.PublicKey, req); err != nil {
 			return true, fmt.Errorf("acqSpId %s (%s): %v", req.spID, sp.KeyFile, err)
 		}
 	}

@@ -39,8 +39,10 @@ type ServiceProvider struct {
 
 // Provider serves Umpay's paths.
 type Provider struct {
-	core      *sim.Simulator
-	platform  *rsakey.Signer
+	core     *sim.Simulator
+	platform *rsakey.Signer
+	// verifier remembers requests that verified: retries and polls repeat them exactly.
+	verifier  *rsakey.Verifier
 	providers map[string]*ServiceProvider
 }
 
@@ -55,7 +57,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), providers: map[string]*ServiceProvider{}}
+	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), verifier: rsakey.NewVerifier(0), providers: map[string]*ServiceProvider{}}
 	core.OnFinal(Name, p.notify)
 	p.AddServiceProvider(&ServiceProvider{SpID: TestSpID, PublicKey: pub, KeyFile: "keys/umpay/merchant_public.pem",
 		Merchants: []string{TestMerID}})
@@ -140,3 +142,6 @@ func routeName(path string) string {
 	}
 	return ""
 }
+
+// Signatures says how many of the provider's signatures and verifications were reused.
+func (p *Provider) Signatures() rsakey.Counts { return rsakey.CountsOf(p.platform, p.verifier) }

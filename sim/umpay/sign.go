@@ -75,7 +75,7 @@ func likely(cs []candidate) (c candidate, note string) {
 
 // verifyRequest checks the signature with the service provider's public key. On failure
 // the error says what was tried and the text paysim expected to be signed.
-func verifyRequest(key *rsa.PublicKey, req *request) error {
+func verifyRequest(v *rsakey.Verifier, key *rsa.PublicKey, req *request) error {
 	cs := candidates(req)
 	shown, note := likely(cs)
 	expected := sim.QuoteText(shown.text)
@@ -91,7 +91,7 @@ func verifyRequest(key *rsa.PublicKey, req *request) error {
 		return fmt.Errorf("%s is not base64 (%v); expected SHA1withRSA over %s %s", req.sigField, err, text, expected)
 	}
 	for _, c := range cs {
-		if rsakey.Verify(key, crypto.SHA1, []byte(c.text), sig) == nil {
+		if v.Verify(key, crypto.SHA1, []byte(c.text), sig) == nil {
 			return nil
 		}
 	}

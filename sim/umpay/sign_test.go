@@ -40,7 +40,7 @@ func TestVectorNeedsEmptyValuesKept(t *testing.T) {
 	assert.Error(t, rsakey.Verify(pub, crypto.SHA1, []byte(cs[0].text), sig))
 	assert.Equal(t, "acqMerId=42516662&acqSpId=Y000000001&orderNo=JD202401010000000001&transactionId=", cs[1].text)
 	assert.NoError(t, rsakey.Verify(pub, crypto.SHA1, []byte(cs[1].text), sig))
-	assert.NoError(t, verifyRequest(pub, req))
+	assert.NoError(t, verifyRequest(rsakey.NewVerifier(0), pub, req))
 }
 
 // Numbers are signed as their JSON literal, nulls are dropped (or written k=null as a
@@ -93,7 +93,7 @@ func TestDiagnosticShowsTheLikelySignedText(t *testing.T) {
 		t.Helper()
 		req, derr := decodeBody([]byte(body))
 		require.Nil(t, derr)
-		err := verifyRequest(pub, req)
+		err := verifyRequest(rsakey.NewVerifier(0), pub, req)
 		require.Error(t, err)
 		return err.Error()
 	}
@@ -123,7 +123,7 @@ func TestDiagnosticKeepsUTF8(t *testing.T) {
 	require.NoError(t, err)
 	req, derr := decodeBody([]byte(`{"acqMerId":"42516662","acqSpId":"Y000000001","goodsInfo":"测试商品😀","orderNo":"M1","signature":"AAAA"}`))
 	require.Nil(t, derr)
-	err = verifyRequest(pub, req)
+	err = verifyRequest(rsakey.NewVerifier(0), pub, req)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"acqMerId=42516662&acqSpId=Y000000001&goodsInfo=测试商品\U0001f600&orderNo=M1"`)
 	header := gateway.HeaderSafe(err.Error())
