@@ -109,6 +109,11 @@ func errorHandler(gw *gateway.Gateway, providers []gateway.Provider) echo.HTTPEr
 func accessLog(l *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			// Checked first: building the record's attributes costs allocations on every
+			// request even when the line is then dropped.
+			if !l.Enabled(c.Request().Context(), slog.LevelDebug) {
+				return next(c)
+			}
 			start := time.Now()
 			err := next(c)
 			l.Debug("request", "method", c.Request().Method, "path", c.Request().URL.Path,

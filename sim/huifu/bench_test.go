@@ -5,6 +5,8 @@ import (
 	"crypto"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/paysim/paysim"
@@ -40,9 +42,9 @@ func BenchmarkRefundRoundTrip(b *testing.B) {
 func BenchmarkRefundRoundTripServerSide(b *testing.B) {
 	e := newEnv(b)
 	pay := e.seedPaid(b, "bench-pay", "99999999.99")
-	http := e.srv.Client()
+	client := e.srv.Client()
 	post := func(path string, body []byte) {
-		resp, err := http.Post(e.srv.URL+path, "application/json", bytes.NewReader(body))
+		resp, err := client.Post(e.srv.URL+path, "application/json", bytes.NewReader(body))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -139,10 +141,10 @@ func BenchmarkPollServerSide(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	http := e.srv.Client()
+	client := e.srv.Client()
 	b.ReportAllocs()
 	for b.Loop() {
-		resp, err := http.Post(e.srv.URL+pathQuery, "application/json", bytes.NewReader(query))
+		resp, err := client.Post(e.srv.URL+pathQuery, "application/json", bytes.NewReader(query))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -150,5 +152,60 @@ func BenchmarkPollServerSide(b *testing.B) {
 			b.Fatal(err)
 		}
 		resp.Body.Close()
+	}
+}
+
+// BenchmarkPollHandler is BenchmarkPollServerSide without the network: the handler alone,
+// so its figure is paysim's own cost of a poll (decode, verify reused, serve, encode,
+// signature reused, journal).
+func BenchmarkPollHandler(b *testing.B) {
+	e := newEnv(b)
+	pay := e.seedPaid(b, "bench-poll", "1.00")
+	query, err := e.client.SignedBody(queryData(pay.ID))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := e.srv.Config.Handler
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, pathQuery, bytes.NewReader(query))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+}
+
+// BenchmarkNewPaymentHandler is a new barcode payment, whose answer never repeats, through
+// the handler alone: one request verification and one answer signature each, plus
+// everything else paysim does (compare BenchmarkRSA2048Sign + BenchmarkRSA2048Verify).
+func BenchmarkNewPaymentHandler(b *testing.B) {
+	e := newEnv(b)
+	h := e.srv.Config.Handler
+	const prepared = 4000 // signed before timing; reused round robin past that would be retries
+	bodies := make([][]byte, prepared)
+	for i := range bodies {
+		body, err := e.client.SignedBody(micropayData(fmt.Sprintf("bench-new-%06d", i), "0.01", "134567890123456789"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		bodies[i] = body
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == prepared {
+			b.Fatalf("more than %d iterations: run with -benchtime=%dx or less", prepared, prepared)
+		}
+		req := httptest.NewRequest(http.MethodPost, pathMicropay, bytes.NewReader(bodies[i]))
+		i++
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || !bytes.Contains(w.Body.Bytes(), []byte(`"resp_code":"00000000"`)) {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
 	}
 }

@@ -2,14 +2,12 @@ package huifu
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"sort"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/jsonscan"
 )
 
 // Huifu signs the "canonical data text": the top-level members of data sorted by key and
@@ -35,69 +33,29 @@ type jsonNode struct {
 
 // parseTree parses one JSON value keeping member order and number literals.
 func parseTree(data []byte) (*jsonNode, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	n, err := parseValue(dec)
+	v, err := jsonscan.Parse(data)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("unexpected data after the JSON value")
-	}
-	return n, nil
+	return nodeOf(&v), nil
 }
 
-func parseValue(dec *json.Decoder) (*jsonNode, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			n := &jsonNode{kind: kindObject}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, _ := kt.(string)
-				v, err := parseValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.keys = append(n.keys, key)
-				n.members = append(n.members, v)
-			}
-			_, err := dec.Token() // '}'
-			return n, err
-		case '[':
-			n := &jsonNode{kind: kindArray}
-			for dec.More() {
-				v, err := parseValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.members = append(n.members, v)
-			}
-			_, err := dec.Token() // ']'
-			return n, err
+// nodeOf is the canonicalisation tree of a parsed value.
+func nodeOf(v *jsonscan.Value) *jsonNode {
+	switch v.Kind {
+	case jsonscan.Object, jsonscan.Array:
+		n := &jsonNode{kind: kindObject, keys: v.Keys, members: make([]*jsonNode, len(v.Members))}
+		if v.Kind == jsonscan.Array {
+			n.kind = kindArray
 		}
-		return nil, errors.New("unexpected delimiter")
-	case string:
-		return &jsonNode{kind: kindString, text: t}, nil
-	case json.Number:
-		return &jsonNode{kind: kindLiteral, text: t.String()}, nil
-	case bool:
-		if t {
-			return &jsonNode{kind: kindLiteral, text: "true"}, nil
+		for i := range v.Members {
+			n.members[i] = nodeOf(&v.Members[i])
 		}
-		return &jsonNode{kind: kindLiteral, text: "false"}, nil
-	case nil:
-		return &jsonNode{kind: kindLiteral, text: "null"}, nil
+		return n
+	case jsonscan.String:
+		return &jsonNode{kind: kindString, text: v.Text}
 	}
-	return nil, errors.New("unexpected token")
+	return &jsonNode{kind: kindLiteral, text: v.Text}
 }
 
 // canonicalOptions are the variations real clients sign with (see candidates).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/paysim/paysim/sim"
 	"github.com/paysim/paysim/sim/gateway"
+	"github.com/paysim/paysim/sim/jsonscan"
 )
 
 // request is a decoded Huifu envelope: {sys_id, product_id, sign, data}.
@@ -55,42 +56,56 @@ func decodeBody(body []byte) (*request, *decodeError) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &decodeError{desc: "请求内容体不能为空", detail: "the request body is empty"}
 	}
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, &decodeError{desc: "请求内容体不是合法的JSON", detail: "the body is not a JSON object: " + err.Error()}
+	// The body is parsed once; the slow path below only runs to word a refusal the way
+	// encoding/json words it.
+	env, err := jsonscan.Parse(body)
+	if err != nil || env.Kind != jsonscan.Object && env.Kind != jsonscan.Null {
+		var m map[string]json.RawMessage
+		why := json.Unmarshal(body, &m)
+		if why == nil {
+			why = err
+		}
+		return nil, &decodeError{desc: "请求内容体不是合法的JSON", detail: "the body is not a JSON object: " + why.Error()}
 	}
 	req := &request{body: body, values: map[string]string{}, kinds: map[string]jsonKind{}}
 	for _, m := range []struct {
 		name string
 		dst  *string
 	}{{"sys_id", &req.sysID}, {"product_id", &req.productID}, {"sign", &req.sign}} {
-		raw, ok := env[m.name]
-		if !ok || string(raw) == "null" {
+		v, ok := env.Get(m.name)
+		if !ok || v.Kind == jsonscan.Null {
 			continue
 		}
-		if err := json.Unmarshal(raw, m.dst); err != nil {
-			return nil, &decodeError{desc: m.name + "的类型必须为字符串", detail: fmt.Sprintf("envelope member %s must be a JSON string, got %s", m.name, sim.Clip(string(raw), 40))}
+		if v.Kind != jsonscan.String {
+			return nil, &decodeError{desc: m.name + "的类型必须为字符串", detail: fmt.Sprintf("envelope member %s must be a JSON string, got %s", m.name, sim.Clip(string(v.Raw), 40))}
 		}
+		*m.dst = v.Text
 	}
 	if req.sysID == "" {
 		return nil, &decodeError{desc: "sys_id不能为空", detail: "the envelope has no sys_id, so paysim cannot tell whose key verifies it"}
 	}
-	raw, ok := env["data"]
-	if !ok || string(raw) == "null" {
+	data, ok := env.Get("data")
+	if !ok || data.Kind == jsonscan.Null {
 		return nil, &decodeError{desc: "data不能为空", detail: "the envelope has no data member"}
 	}
-	req.dataText = raw
-	if raw[0] == '"' {
+	req.dataText = data.Raw
+	var tree *jsonNode
+	if data.Kind == jsonscan.String {
 		// Some plugins send data as a JSON string holding the object; its bytes are kept
 		// as received, since the string is what they signed.
-		s, err := sim.UnquoteJSON(raw)
+		s, err := sim.UnquoteJSON(data.Raw)
 		if err != nil {
 			return nil, &decodeError{desc: "data不是合法的JSON", detail: err.Error()}
 		}
 		req.dataText, req.dataString = []byte(s), true
+		tree, err = parseTree(req.dataText)
+		if err != nil {
+			tree = nil
+		}
+	} else {
+		tree = nodeOf(data)
 	}
-	tree, err := parseTree(req.dataText)
-	if err != nil || tree.kind != kindObject {
+	if tree == nil || tree.kind != kindObject {
 		return nil, &decodeError{desc: "data必须为JSON对象", detail: fmt.Sprintf("data must be a JSON object of business fields, got %s", sim.Clip(string(req.dataText), 40))}
 	}
 	req.tree = tree

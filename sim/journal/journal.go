@@ -110,6 +110,8 @@ type Journal struct {
 	held    int
 	seq     int64
 	dropped int64
+	// changed is closed by the next change; it exists only while someone waits, so a
+	// request that nobody waits for costs no channel.
 	changed chan struct{}
 }
 
@@ -118,7 +120,7 @@ func New(size int) *Journal {
 	if size < 1 {
 		size = DefaultSize
 	}
-	return &Journal{ring: make([]Entry, size), changed: make(chan struct{})}
+	return &Journal{ring: make([]Entry, size)}
 }
 
 // Add records e, dropping the oldest entry when full, and returns its sequence number.
@@ -135,8 +137,7 @@ func (j *Journal) Add(e Entry) int64 {
 	}
 	j.ring[j.next] = e
 	j.next = (j.next + 1) % len(j.ring)
-	close(j.changed)
-	j.changed = make(chan struct{})
+	j.notifyLocked()
 	return e.Seq
 }
 
@@ -184,6 +185,9 @@ func (j *Journal) Wait(ctx context.Context, f Filter) (Entry, bool, []Entry) {
 			j.mu.Unlock()
 			return found[0], true, nil
 		}
+		if j.changed == nil {
+			j.changed = make(chan struct{})
+		}
 		changed := j.changed
 		j.mu.Unlock()
 		select {
@@ -207,8 +211,15 @@ func (j *Journal) Reset() {
 	defer j.mu.Unlock()
 	clear(j.ring)
 	j.held, j.next = 0, 0
-	close(j.changed)
-	j.changed = make(chan struct{})
+	j.notifyLocked()
+}
+
+// notifyLocked wakes the waiters, if any.
+func (j *Journal) notifyLocked() {
+	if j.changed != nil {
+		close(j.changed)
+		j.changed = nil
+	}
 }
 
 func clip(s string) string {

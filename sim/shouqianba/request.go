@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/jsonscan"
 )
 
 // jsonKind is what a request member holds, for type checks.
@@ -77,37 +79,41 @@ func decodeBody(body []byte) (*request, *decodeError) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &decodeError{message: "请求体不能为空", detail: "the request body is empty; Shouqianba takes one JSON object"}
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(body, &members); err != nil || members == nil {
+	// The body is parsed once; encoding/json only words a refusal.
+	top, err := jsonscan.Parse(body)
+	if err != nil || top.Kind != jsonscan.Object {
 		why := "it is null"
-		if err != nil {
+		var m map[string]json.RawMessage
+		if uerr := json.Unmarshal(body, &m); uerr != nil {
+			why = uerr.Error()
+		} else if err != nil {
 			why = err.Error()
 		}
 		return nil, &decodeError{message: "请求体不是合法的JSON对象", detail: fmt.Sprintf("the body is not a JSON object (%s): %s", why, sim.Clip(string(body), 60))}
 	}
-	n := len(members)
+	n := len(top.Keys)
 	req := &request{values: make(map[string]string, n), raw: make(map[string]json.RawMessage, n), kinds: make(map[string]jsonKind, n)}
-	for name, raw := range members {
-		switch raw[0] {
-		case 'n':
+	for i, name := range top.Keys {
+		if slices.Contains(top.Keys[i+1:], name) {
+			continue // a name given twice counts once, with its last value, as encoding/json decides
+		}
+		v := &top.Members[i]
+		switch v.Kind {
+		case jsonscan.Null:
 			continue
-		case '"':
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return nil, &decodeError{message: "请求体不是合法的JSON对象", detail: fmt.Sprintf("member %s: %v", name, err)}
-			}
-			req.values[name] = s
+		case jsonscan.String:
+			req.values[name] = v.Text
 			req.kinds[name] = kindString
-		case '{':
+		case jsonscan.Object:
 			req.kinds[name] = kindObject
-		case '[':
+		case jsonscan.Array:
 			req.kinds[name] = kindArray
-		case 't', 'f':
+		case jsonscan.Bool:
 			req.kinds[name] = kindBool
 		default:
 			req.kinds[name] = kindNumber
 		}
-		req.raw[name] = raw
+		req.raw[name] = v.Raw
 	}
 	return req, nil
 }
