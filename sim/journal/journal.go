@@ -104,8 +104,10 @@ func pathMatches(filter, path string) bool {
 
 // Journal is the bounded ring. It is safe for concurrent use.
 type Journal struct {
-	mu      sync.Mutex
+	mu sync.Mutex
+	// ring grows up to size entries, then wraps: an idle paysim holds no empty slots.
 	ring    []Entry
+	size    int
 	next    int // where the next entry goes
 	held    int
 	seq     int64
@@ -120,7 +122,7 @@ func New(size int) *Journal {
 	if size < 1 {
 		size = DefaultSize
 	}
-	return &Journal{ring: make([]Entry, size)}
+	return &Journal{size: size}
 }
 
 // Add records e, dropping the oldest entry when full, and returns its sequence number.
@@ -130,13 +132,14 @@ func (j *Journal) Add(e Entry) int64 {
 	defer j.mu.Unlock()
 	j.seq++
 	e.Seq = j.seq
-	if j.held == len(j.ring) {
-		j.dropped++
-	} else {
+	if len(j.ring) < j.size {
+		j.ring = append(j.ring, e)
 		j.held++
+	} else {
+		j.dropped++
+		j.ring[j.next] = e
 	}
-	j.ring[j.next] = e
-	j.next = (j.next + 1) % len(j.ring)
+	j.next = (j.next + 1) % j.size
 	j.notifyLocked()
 	return e.Seq
 }
@@ -202,14 +205,14 @@ func (j *Journal) Wait(ctx context.Context, f Filter) (Entry, bool, []Entry) {
 func (j *Journal) Stats() (held, size int, dropped int64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.held, len(j.ring), j.dropped
+	return j.held, j.size, j.dropped
 }
 
 // Reset forgets every entry; sequence numbers go on, so After filters stay valid.
 func (j *Journal) Reset() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	clear(j.ring)
+	j.ring = nil
 	j.held, j.next = 0, 0
 	j.notifyLocked()
 }

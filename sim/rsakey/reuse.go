@@ -25,7 +25,8 @@ type reuse[V any] struct {
 }
 
 func newReuse[V any](size int) *reuse[V] {
-	return &reuse[V]{size: size, m: make(map[digest]V, size)}
+	// The map grows as signatures are made: most runs sign far fewer than size.
+	return &reuse[V]{size: size, m: map[digest]V{}}
 }
 
 // get returns the value kept for id, counting a hit or a miss.
