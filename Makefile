@@ -5,7 +5,7 @@ GO        ?= go
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2s
 
-.PHONY: run build test examples fuzz bench lint browser
+.PHONY: run build test examples fuzz bench compare lint browser
 
 run:
 	$(GO) run ./cmd/paysim
@@ -65,6 +65,11 @@ fuzz-explore:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+
+# paysim and a bare Echo server under the same loads, alternately, in one run
+# (BENCHMARKS.md, "Load side by side"); COMPARE passes flags, e.g. COMPARE="-rounds 5".
+compare:
+	$(GO) run ./bench/compare $(COMPARE)
 
 # staticcheck is pinned in go.mod as a tool, so every machine runs the same version.
 lint:

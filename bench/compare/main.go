@@ -48,14 +48,15 @@ func main() {
 	conns := flag.Int("conns", 16, "concurrent connections")
 	rounds := flag.Int("rounds", 2, "rounds; each runs every load once, paysim and bare Echo alternately")
 	orders := flag.Int("orders", 1000, "orders the cycling load queries in turn")
+	only := flag.String("only", "", "run only the loads whose name contains this (and their baselines)")
 	flag.Parse()
 	log.SetFlags(0)
-	if err := run(*duration, *conns, *rounds, *orders); err != nil {
+	if err := run(*duration, *conns, *rounds, *orders, *only); err != nil {
 		log.Fatal("compare: ", err)
 	}
 }
 
-func run(duration time.Duration, conns, rounds, orders int) error {
+func run(duration time.Duration, conns, rounds, orders int, only string) error {
 	tmp, err := os.MkdirTemp("", "paysim-compare-")
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func run(duration time.Duration, conns, rounds, orders int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("signing ceiling: %.0f RSA-2048 signatures a second on %d cores\n", ceiling, runtime.NumCPU())
+	fmt.Printf("signing ceiling: %.0f RSA-2048 signatures a second on %d cores (measured again before each signed load)\n", ceiling, runtime.NumCPU())
 
 	psAddr, bareAddr := freeAddr(), freeAddr()
 	ps, startup, err := start(bins["paysim"], "http://"+psAddr+"/__paysim/health",
@@ -94,10 +95,19 @@ func run(duration time.Duration, conns, rounds, orders int) error {
 	}
 	defer stop(bare)
 
-	perRound := int(ceiling*duration.Seconds()*1.3) + 1000
-	loads, err := prepare("http://"+psAddr, "http://"+bareAddr, orders, perRound*rounds)
+	perRound := int(ceiling*duration.Seconds()*1.5) + 1000
+	if only != "" && !strings.Contains("new signed Huifu payments", only) {
+		perRound = 0
+	}
+	all, err := prepare("http://"+psAddr, "http://"+bareAddr, orders, perRound*rounds)
 	if err != nil {
 		return err
+	}
+	var loads []load
+	for _, l := range all {
+		if strings.Contains(l.name, only) || slices.ContainsFunc(all, func(o load) bool { return o.baseline == l.name && strings.Contains(o.name, only) }) {
+			loads = append(loads, l)
+		}
 	}
 	results := map[string][]result{}
 	for r := range rounds {
@@ -105,7 +115,15 @@ func run(duration time.Duration, conns, rounds, orders int) error {
 			warm := l
 			warm.once = false
 			runLoad(warm, conns, duration/10) // warm-up, not counted
+			var c float64
+			if l.signed {
+				// Right before the load, so that both see the machine at the same speed.
+				if c, err = signingCeiling(duration / 2); err != nil {
+					return err
+				}
+			}
 			res := runLoad(l, conns, duration)
+			res.ceiling = c
 			if res.failed > 0 {
 				return fmt.Errorf("round %d, %s: %d of %d answers were not the expected one (first: %s)", r+1, l.name, res.failed, res.n, res.firstBad)
 			}
@@ -115,14 +133,15 @@ func run(duration time.Duration, conns, rounds, orders int) error {
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "load\treq/s\tp50\tp99\tratio\t")
-	rate := func(name string) float64 {
+	median := func(name string, f func(result) float64) float64 {
 		var rs []float64
 		for _, r := range results[name] {
-			rs = append(rs, r.rate())
+			rs = append(rs, f(r))
 		}
 		slices.Sort(rs)
 		return rs[len(rs)/2]
 	}
+	rate := func(name string) float64 { return median(name, result.rate) }
 	for _, l := range loads {
 		if l.baseline == "" && !l.signed { // a baseline, shown in its load's ratio
 			continue
@@ -135,7 +154,8 @@ func run(duration time.Duration, conns, rounds, orders int) error {
 		ratio := ""
 		switch {
 		case l.signed:
-			ratio = fmt.Sprintf("%.2f× the signing ceiling", rate(l.name)/ceiling)
+			ratio = fmt.Sprintf("%.2f× the signing ceiling (%.0f/s)", median(l.name, func(r result) float64 { return r.rate() / r.ceiling }),
+				median(l.name, func(r result) float64 { return r.ceiling }))
 		default:
 			ratio = fmt.Sprintf("%.2f× bare Echo (%.0f req/s)", rate(l.name)/rate(l.baseline), rate(l.baseline))
 		}
@@ -218,7 +238,9 @@ func prepare(ps, bare string, orders, newPayments int) ([]load, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Printf("signing %d new payments for the new-payment load...\n", newPayments)
+	if newPayments > 0 {
+		fmt.Printf("signing %d new payments for the new-payment load...\n", newPayments)
+	}
 	pays, err := signAll(newPayments, func(i int) ([]byte, error) {
 		return hf.SignedBody(map[string]any{"req_date": today, "req_seq_id": fmt.Sprintf("bench-pay-%08d", i), "huifu_id": huifutest.HuifuID,
 			"goods_desc": "测试商品", "trans_amt": "0.01", "auth_code": "134567890123456789", "risk_check_data": `{"ip_addr":"127.0.0.1"}`})
@@ -292,6 +314,7 @@ type result struct {
 	took      time.Duration
 	lat       []time.Duration
 	exhausted bool
+	ceiling   float64 // signatures a second measured right before, for signed loads
 }
 
 func (r result) rate() float64 { return float64(r.n) / r.took.Seconds() }
