@@ -71,6 +71,16 @@ func (s *scheduler) schedule(at time.Time, fn func(now time.Time)) {
 		go s.loop()
 	}
 	s.mu.Unlock()
+	if virtual {
+		// A task that is already due when it is scheduled (a notification attempt that
+		// ended after the clock was advanced past its retry time) runs now, not at the
+		// next advance, which may never come. Not here: the caller may hold the locks the
+		// task takes.
+		if now := s.clock.Now(); !at.After(now) {
+			go s.runDue(now)
+		}
+		return
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
