@@ -41,10 +41,11 @@ type Server struct {
 }
 
 // New starts paysim for the test t, on a virtual clock at paysim.DefaultVirtualStart
-// with seed 1 unless opts say otherwise, and stops it when the test ends.
+// with seed 1 unless opts say otherwise, and stops it when the test ends. Proxy mode's
+// CA lives in the test's temporary folder, never in the user's.
 func New(t testing.TB, opts ...paysim.Option) *Server {
 	t.Helper()
-	all := append([]paysim.Option{paysim.WithVirtualClock(time.Time{}), paysim.WithVersion("paysimtest")}, opts...)
+	all := append([]paysim.Option{paysim.WithVirtualClock(time.Time{}), paysim.WithVersion("paysimtest"), paysim.WithCADir(t.TempDir())}, opts...)
 	ps, err := paysim.New(all...)
 	if err != nil {
 		t.Fatalf("paysimtest: %v", err)

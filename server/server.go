@@ -39,7 +39,7 @@ func New(gw *gateway.Gateway, providers []gateway.Provider, version string, opts
 	e.HTTPErrorHandler = errorHandler(gw, providers)
 	e.JSONSerializer = plainJSON{echo.DefaultJSONSerializer{}}
 	e.Use(accessLog(gw.Core().Logger()))
-	control.Mount(e, gw, providers, version, cfg.guard)
+	control.Mount(e, gw, providers, version, cfg.guard).ServeMetrics(cfg.metrics)
 	// / is no provider's: a browser pointed at paysim gets the console, anything else the
 	// usual 404.
 	e.Any("/", func(c echo.Context) error {
@@ -69,10 +69,16 @@ func New(gw *gateway.Gateway, providers []gateway.Provider, version string, opts
 // Option configures the server.
 type Option func(*config)
 
-type config struct{ guard control.Guard }
+type config struct {
+	guard   control.Guard
+	metrics http.Handler
+}
 
 // WithGuard sets who may drive the control plane (default: loopback Hosts, no token).
 func WithGuard(g control.Guard) Option { return func(c *config) { c.guard = g } }
+
+// WithMetrics serves h, the Prometheus scrape, as GET /__paysim/metrics.
+func WithMetrics(h http.Handler) Option { return func(c *config) { c.metrics = h } }
 
 // errorHandler answers what no route took (paths outside every provider's prefixes) in
 // plain JSON that says what is served.
@@ -97,7 +103,7 @@ func errorHandler(gw *gateway.Gateway, providers []gateway.Provider) echo.HTTPEr
 		}
 		if !strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
 			// An app pointed at the wrong path is what the journal is for.
-			gw.Journal().Add(journal.Entry{At: gw.Core().Now(), Method: r.Method, Path: r.URL.Path,
+			gw.Journal().Add(journal.Entry{At: gw.Core().Now(), Method: r.Method, Path: r.URL.Path, ProxyHost: gateway.ProxyHost(r.Context()),
 				Outcome: journal.Refused, Diagnostic: msg, Status: status})
 		}
 		_ = c.JSON(status, map[string]string{"error": msg})

@@ -285,6 +285,28 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("the link to refund-1 lists %s payments, want its one", n)
 	}
 
+	// An order that waits for its payer: the page plays the payer.
+	ps.Arm("pay-waits-for-payer", paysimtest.Arm{Provider: "huifu"})
+	qr, err := ps.Huifu().Post("/v3/trade/payment/jspay", map[string]any{
+		"req_date": "20260101", "req_seq_id": "qr-1", "huifu_id": huifutest.HuifuID,
+		"goods_desc": "测试商品", "trade_type": "A_NATIVE", "trans_amt": "3.00",
+	})
+	if err != nil || qr.Data["trans_stat"] != "P" {
+		t.Fatalf("jspay: %v %v", err, qr)
+	}
+	qrCard := `section[data-entity="qr-1"]`
+	b.do("open the waiting order", chromedp.Navigate(ps.URL+"/__paysim/ui/orders?provider=huifu&id=qr-1"),
+		chromedp.WaitVisible(css(qrCard+`[data-status="processing"] button[data-payer="pay"]`)))
+	b.do("payer pays now", chromedp.Click(css(qrCard+` button[data-payer="pay"]`)),
+		chromedp.WaitVisible(css(qrCard+`[data-status="success"]`)))
+	if got := ps.Order("huifu", "qr-1").Status; got != "success" {
+		t.Errorf("after the page's payer paid, the order is %s, want success", got)
+	}
+	if n := b.eval("payer buttons", `String(document.querySelectorAll('button[data-payer]').length)`); n != "0" {
+		t.Errorf("a paid order still offers %s payer buttons", n)
+	}
+	b.noErrors("playing the payer")
+
 	// Notifications: the refund's, acknowledged; redeliver it from the page.
 	ps.WaitNotification("refund-1", "acked", 5*time.Second)
 	b.do("open Notifications", chromedp.Click(css(`#nav a[data-page="notifications"]`)),
@@ -373,14 +395,24 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.shot("requests")
 	b.noErrors("Requests")
 
-	// Live: a new request appears on the Requests page without a reload.
-	if _, err := ps.Huifu().Post("/v3/trade/payment/scanpay/refundquery", map[string]any{
+	// Live: a new request appears on the Requests page without a reload. This one came
+	// through proxy mode, addressed to Huifu's production host, and the row says so.
+	viaProxy := ps.Huifu()
+	viaProxy.BaseURL, viaProxy.HTTP = "https://api.huifu.com", ps.ProxyClient()
+	if _, err := viaProxy.Post("/v3/trade/payment/scanpay/refundquery", map[string]any{
 		"req_date": "20260101", "req_seq_id": "rq-1", "huifu_id": huifutest.HuifuID, "org_req_date": "20260101", "org_req_seq_id": "refund-1",
 	}); err != nil {
 		t.Fatal(err)
 	}
 	latest := ps.Requests(paysimtest.RequestFilter{})[0]
-	b.do("live request", chromedp.WaitVisible(css(fmt.Sprintf(`#requests tbody tr.row[data-seq="%d"]`, latest.Seq))))
+	if latest.ProxyHost != "api.huifu.com" {
+		t.Errorf("the journal says the request came through proxy mode for %q, want api.huifu.com", latest.ProxyHost)
+	}
+	liveRow := fmt.Sprintf(`#requests tbody tr.row[data-seq="%d"]`, latest.Seq)
+	b.do("live request", chromedp.WaitVisible(css(liveRow)))
+	if got := b.text("via proxy", liveRow+` .via`); got != "via proxy api.huifu.com" {
+		t.Errorf("the proxied request's row shows %q, want via proxy api.huifu.com", got)
+	}
 	b.noErrors("live Requests")
 
 	// Another web page cannot drive the console's calls: neither a JSON fetch (refused at

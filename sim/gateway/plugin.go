@@ -19,6 +19,19 @@ type Plugin struct {
 	// Build makes the provider over core, with its keys (a tree shaped like keys/) and
 	// its section of paysim.yaml.
 	Build func(core *sim.Simulator, keys fs.FS, sec Section) (Provider, error)
+	// Hosts are the names the provider's real clients send requests to: proxy mode answers
+	// for them, and for no other (docs/protocols.md §7).
+	Hosts []Host
+}
+
+// Host is one name a provider's real clients reach it by.
+type Host struct {
+	// Name is a DNS name or an IP address, without a port: what the client's URL holds.
+	Name string
+	// Env is the provider's environment it serves: production, test, and so on.
+	Env string
+	// Source is where the name comes from (a vendor page, an SDK, a client), for the docs.
+	Source string
 }
 
 // Section is one provider's part of paysim.yaml, with what it needs to read the files it

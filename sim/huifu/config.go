@@ -9,7 +9,14 @@ import (
 )
 
 // Plugin builds the provider for paysim's registry.
-var Plugin = gateway.Plugin{Name: Name, Build: build}
+var Plugin = gateway.Plugin{Name: Name, Build: build, Hosts: hosts}
+
+// hosts are the names real clients reach Huifu by (docs/protocols.md §7).
+var hosts = []gateway.Host{
+	{Name: "api.huifu.com", Env: "production", Source: "the vendor's API pages; every official SDK (bspay-go-sdk, bspay-php-sdk, bspay-java-sdk-parent, bspay-csharp-sdk, dg-python-sdk)"},
+	{Name: "spin-test.cloudpnr.com", Env: "test (integration)", Source: "bspay-go-sdk and bspay-php-sdk BASE_API_TEST_URL_V2, bspay-csharp-sdk BASE_URL_MOCK, bspay-java-sdk-parent apiBaseMock"},
+	{Name: "opps-stbmertest.testpnr.com", Env: "test (merchant joint test)", Source: "dg-python-sdk BASE_URL_MER_TEST, bspay-java-sdk-parent apiBaseTest"},
+}
 
 // merchantEntry is one merchant of the huifu section of paysim.yaml.
 type merchantEntry struct {

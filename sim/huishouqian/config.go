@@ -10,7 +10,13 @@ import (
 )
 
 // Plugin builds the provider for paysim's registry.
-var Plugin = gateway.Plugin{Name: Name, Build: build}
+var Plugin = gateway.Plugin{Name: Name, Build: build, Hosts: hosts}
+
+// hosts are the names real clients reach Huishouqian by (docs/protocols.md §7).
+var hosts = []gateway.Host{
+	{Name: "api.huishouqian.com", Env: "production", Source: "the POLYMERIZE_REFUND_QUERY seed page (生产请求URL); the C# and PHP clients"},
+	{Name: "test-api.huishouqian.com", Env: "test", Source: "the same seed page (测试请求URL); the PHP client's test switch"},
+}
 
 // SettingSuccessAsString is the switch of HQ-A1: answers carry success as a string.
 const SettingSuccessAsString = "success_as_string"

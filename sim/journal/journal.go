@@ -35,6 +35,9 @@ type Entry struct {
 	Provider string    `json:"provider,omitempty"`
 	Method   string    `json:"method"`
 	Path     string    `json:"path"`
+	// ProxyHost is the provider host the request was addressed to when it came through
+	// proxy mode (CONNECT or an absolute URL); empty for a request made to paysim itself.
+	ProxyHost string `json:"proxy_host,omitempty"`
 	// Operation is the neutral operation asked for: payment, query, refund, refund_query,
 	// close, close_query, reversal, terminal.
 	Operation string `json:"operation,omitempty"`

@@ -9,7 +9,14 @@ import (
 )
 
 // Plugin builds the provider for paysim's registry.
-var Plugin = gateway.Plugin{Name: Name, Build: build}
+var Plugin = gateway.Plugin{Name: Name, Build: build, Hosts: hosts}
+
+// hosts are the names real clients reach Shouqianba by (docs/protocols.md §7).
+var hosts = []gateway.Host{
+	{Name: "vsi-api.shouqianba.com", Env: "production (current)", Source: "WoSai/sqb-payment-skills"},
+	{Name: "api.shouqianba.com", Env: "production (older)", Source: "WoSai/shouqianba-doc (接入域名 api_domain)"},
+	{Name: "hk-api.shouqianba.com", Env: "production (Hong Kong)", Source: "WoSai/shouqianba-doc, en/intro/identity_security.md (Multiple Access Points)"},
+}
 
 // section is the shouqianba section of paysim.yaml: terminals that survive resets and
 // vendors that may activate new ones.

@@ -9,7 +9,14 @@ import (
 )
 
 // Plugin builds the provider for paysim's registry.
-var Plugin = gateway.Plugin{Name: Name, Build: build}
+var Plugin = gateway.Plugin{Name: Name, Build: build, Hosts: hosts}
+
+// hosts are the names real clients reach Umpay by (docs/protocols.md §7).
+var hosts = []gateway.Host{
+	{Name: "provider.umfintech.com", Env: "production (plain HTTP)", Source: "MidnightDancing/offlineAPIDocs, public/accessSteps.md (生产环境服务器地址)"},
+	{Name: "111.205.18.100", Env: "test (plain HTTP, port 8011)", Source: "the same page (联调环境服务器地址)"},
+	{Name: "106.120.215.230", Env: "test, older (plain HTTP, port 8011)", Source: "the demo in MidnightDancing/offlineAPIDocs, APIDemo EnvConfig.java"},
+}
 
 // spEntry is one service provider of the umpay section of paysim.yaml.
 type spEntry struct {

@@ -475,9 +475,15 @@
 
   // ---------------------------------------------------------------- Orders
 
-  function entityCard(rep, open) {
+  function entityCard(rep, open, payer) {
     const sc = scenarioNamed(rep.scenario);
     const isPayment = rep.operation === 'payment';
+    // The payer's own moves, for an order still waiting for them (a QR code, a hosted
+    // checkout page): what POST /__paysim/orders/pay and /fail do.
+    const undecided = isPayment && payer && (rep.status === 'processing' || rep.status === 'unknown');
+    const payerActs = undecided ? h('div', { class: 'payer' },
+      h('button', { type: 'button', data: { payer: 'pay' }, title: 'the payer scans and confirms: the order is paid now and its notification goes out', onclick: (ev) => payer(rep, 'pay', ev.target) }, 'payer pays now'),
+      h('button', { type: 'button', class: 'secondary', data: { payer: 'fail' }, title: 'the payer cancels, or has too little money: the order fails now', onclick: (ev) => payer(rep, 'fail', ev.target) }, 'payer fails')) : null;
     const details = [];
     const fields = mapTable(rep.fields);
     const aliases = mapTable(rep.aliases);
@@ -502,6 +508,7 @@
             h('div', null, h('b', null, 'Scenario '), h('code', null, rep.scenario), rep.scenario_source ? h('span', { class: 'meta' }, ' (' + rep.scenario_source + ')') : null),
             h('div', null, h('b', null, 'Chosen because '), rep.selected_by || '—'),
             sc && sc.description ? h('div', { class: 'meta' }, sc.description) : null),
+          payerActs,
           kv([
             ['status queries', String(rep.queries)],
             isPayment ? ['refunded', rep.refunded] : null,
@@ -519,12 +526,12 @@
     else set.delete(key);
   }
 
-  function orderDetail(rep, open) {
+  function orderDetail(rep, open, payer) {
     const kids = [];
     for (const r of rep.refunds || []) kids.push(entityCard(r, open));
     for (const c of rep.closes || []) kids.push(entityCard(c, open));
     return h('div', { class: 'order-detail' },
-      entityCard(rep, open),
+      entityCard(rep, open, payer),
       kids.length ? h('div', { class: 'children' }, kids) : null);
   }
 
@@ -683,9 +690,23 @@
         h('td', null, h('code', null, r.scenario)),
         h('td', null, childChips(r.refunds)),
         h('td', null, childChips(r.closes))));
-        if (isOpen) tbody.append(h('tr', { class: 'detail-row' }, h('td', { class: 'detail', colspan: 9 }, orderDetail(r, openDetails))));
+        if (isOpen) tbody.append(h('tr', { class: 'detail-row' }, h('td', { class: 'detail', colspan: 9 }, orderDetail(r, openDetails, payer))));
       }
       replace(more, cursor ? h('button', { type: 'button', class: 'secondary', onclick: () => loadMore().catch(failed) }, 'more') : null);
+    }
+
+    async function payer(rep, action, btn) {
+      btn.disabled = true;
+      try {
+        const got = await post('/orders/' + action, { provider: rep.provider, merchant: rep.merchant, id: rep.id });
+        notice(`Order ${rep.id} is now ${got.status || (action === 'pay' ? 'paid' : 'failed')}: the payer ${action === 'pay' ? 'paid' : 'did not pay'}, and its notification goes out`, 'ok');
+      } catch (e) {
+        failed(e);
+      } finally {
+        btn.disabled = false;
+        lastSig = '';
+        poll.now();
+      }
     }
 
     const poll = poller(load);
@@ -747,6 +768,7 @@
             ['outcome', e.outcome],
             ['nearest', e.nearest],
             ['operation', e.operation],
+            ['via proxy for', e.proxy_host],
             ['scenario', e.scenario],
             ['why this scenario', e.scenario_why],
             ['fault', e.fault],
@@ -779,6 +801,7 @@
       h('td', { class: 'nowrap mono' }, bj(e.at)),
       h('td', null, e.provider || '—'),
       h('td', null, h('div', { class: 'clip' }, h('code', null, e.method + ' ' + e.path), e.operation ? h('span', { class: 'meta' }, ' ' + e.operation) : null),
+        e.proxy_host ? h('div', { class: 'via meta', title: 'came through proxy mode, addressed to ' + e.proxy_host }, 'via proxy ', h('code', null, e.proxy_host)) : null,
         e.diagnostic ? h('div', { class: 'diag clip', title: e.diagnostic }, e.diagnostic) : null),
       h('td', null, e.merchant ? h('div', { class: 'mono' }, e.merchant) : null, (e.ids || []).length ? h('div', { class: 'meta mono' }, e.ids.join(' ')) : null),
       h('td', null, e.verify ? badge(e.verify.split(':')[0], e.verify === 'ok' ? 'ok' : (e.verify.startsWith('not') ? 'closed' : 'bad')) : '—'),
