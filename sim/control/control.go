@@ -29,6 +29,7 @@ type API struct {
 	gw        *gateway.Gateway
 	providers map[string]gateway.Provider
 	version   string
+	metrics   http.Handler // GET /metrics; nil when the server collects none
 }
 
 // Mount adds the control plane of the simulator behind gw to e, driven only by those
@@ -53,6 +54,7 @@ func Mount(e *echo.Echo, gw *gateway.Gateway, providers []gateway.Provider, vers
 	g.POST("/orders/fail", a.payer(sim.PayerFails))
 	a.mountNotifications(g)
 	a.mountRequests(g)
+	a.mountMetrics(g)
 	console.Mount(g)
 	g.Any("/*", a.unknown)
 	return a

@@ -19,10 +19,11 @@ type reply struct {
 	result     map[string]string
 	errorCode  string
 	errorMsg   string
-	diagnostic string // X-Paysim-Diagnostic: why the request was refused or missed
-	scenario   string // X-Paysim-Scenario: which scenario the entity runs
-	why        string // why the entity got it, for the journal
-	fault      string // the network fault its scenario puts on this answer
+	diagnostic string        // X-Paysim-Diagnostic: why the request was refused or missed
+	scenario   string        // X-Paysim-Scenario: which scenario the entity runs
+	why        string        // why the entity got it, for the journal
+	fault      string        // the network fault its scenario puts on this answer
+	kind       sim.ErrorKind // the neutral kind of a refusal, for the metrics
 	// answer is the created entity's stored answer; retry says this is an identical
 	// retry, answered with the bytes stored there.
 	answer *sim.StoredAnswer
@@ -37,7 +38,7 @@ func (r reply) Meta() gateway.Meta {
 		code = r.result["respCode"]
 	}
 	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, ScenarioWhy: r.why, Fault: r.fault,
-		Code: code, Answer: r.answer, Retry: r.retry}
+		Code: code, Kind: r.kind, Answer: r.answer, Retry: r.retry}
 }
 
 // failure is the gateway's error envelope, success:false. Both errorCode and errorMsg are
@@ -77,7 +78,7 @@ func refusal(err error) reply {
 	if v := e.Fields["errorMsg"]; v != "" {
 		r.errorMsg = v
 	}
-	r.scenario = e.Scenario
+	r.scenario, r.kind = e.Scenario, e.Kind
 	return r
 }
 

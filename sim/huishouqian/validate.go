@@ -84,7 +84,11 @@ func invalid(name, format string, args ...any) *fieldError {
 	return &fieldError{name: name, detail: fmt.Sprintf(format, args...)}
 }
 
-func (e *fieldError) reply() reply { return failure(codeParam, msgParam+e.name, e.detail) }
+func (e *fieldError) reply() reply {
+	r := failure(codeParam, msgParam+e.name, e.detail)
+	r.kind = sim.ErrInvalidParams
+	return r
+}
 
 // check applies rules in order and returns the first problem.
 func check(b *bizContent, rules []rule) *fieldError {

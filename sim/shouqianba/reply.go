@@ -19,17 +19,18 @@ type reply struct {
 	errorCode    string // top level: when resultCode is not 200, and uploadLog's SUCCESS
 	errorMessage string
 	biz          *biz
-	diagnostic   string // X-Paysim-Diagnostic: why the request was refused
-	scenario     string // X-Paysim-Scenario: which scenario the entity answered about runs
-	why          string // why the entity got its scenario, for the journal
-	fault        string // the network fault its scenario puts on this answer
+	diagnostic   string        // X-Paysim-Diagnostic: why the request was refused
+	scenario     string        // X-Paysim-Scenario: which scenario the entity answered about runs
+	why          string        // why the entity got its scenario, for the journal
+	fault        string        // the network fault its scenario puts on this answer
+	kind         sim.ErrorKind // the neutral kind of a refusal, for the metrics
 }
 
 // Meta carries no stored answer: Shouqianba answers a retry from the entity as it stands
 // now (CLIENT_SN_CONFLICT for a pay, the refund's current state for a refund, SQ-A5),
 // never with the first bytes, so there is nothing to keep.
 func (r reply) Meta() gateway.Meta {
-	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, ScenarioWhy: r.why, Fault: r.fault, Code: r.code()}
+	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, ScenarioWhy: r.why, Fault: r.fault, Code: r.code(), Kind: r.kind}
 }
 
 // code is the code the log line of a refusal names: the error code at whichever level
@@ -80,7 +81,9 @@ func gatewayError(code, message, diagnostic string) reply {
 }
 
 func invalidParams(ps problems) reply {
-	return gatewayError(errInvalidParams, ps.message(), ps.detail())
+	r := gatewayError(errInvalidParams, ps.message(), ps.detail())
+	r.kind = sim.ErrInvalidParams
+	return r
 }
 
 // bizFailure is a business refusal: FAIL with an error code and no data.
@@ -196,7 +199,7 @@ func refusal(err error, ctx refusalContext) reply {
 		r = gatewayError(errSystem, msgSystem, e.Detail)
 	}
 	r = r.apply(e.Fields)
-	r.scenario = e.Scenario
+	r.scenario, r.kind = e.Scenario, e.Kind
 	return r
 }
 

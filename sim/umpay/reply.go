@@ -16,10 +16,11 @@ import (
 // reply is what an endpoint answers: the fields to sign.
 type reply struct {
 	fields     map[string]string
-	diagnostic string // X-Paysim-Diagnostic: why the request was refused
-	scenario   string // X-Paysim-Scenario: which scenario the entity runs
-	why        string // why the entity got it, for the journal
-	fault      string // the network fault its scenario puts on this answer
+	diagnostic string        // X-Paysim-Diagnostic: why the request was refused
+	scenario   string        // X-Paysim-Scenario: which scenario the entity runs
+	why        string        // why the entity got it, for the journal
+	fault      string        // the network fault its scenario puts on this answer
+	kind       sim.ErrorKind // the neutral kind of a refusal, for the metrics
 	// answer is the created entity's stored answer; retry says this is an identical
 	// retry, answered with the bytes stored there.
 	answer *sim.StoredAnswer
@@ -28,7 +29,7 @@ type reply struct {
 
 func (r reply) Meta() gateway.Meta {
 	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, ScenarioWhy: r.why, Fault: r.fault,
-		Code: r.fields["respCode"], Answer: r.answer, Retry: r.retry}
+		Code: r.fields["respCode"], Kind: r.kind, Answer: r.answer, Retry: r.retry}
 }
 
 // failure is the one Umpay error envelope: respCode and respMsg, signed like any answer.
@@ -36,7 +37,11 @@ func failure(code, msg, diagnostic string) reply {
 	return reply{fields: map[string]string{"respCode": code, "respMsg": msg}, diagnostic: diagnostic}
 }
 
-func fieldReply(fe *fieldError) reply { return failure(fe.code, fe.msg, fe.detail) }
+func fieldReply(fe *fieldError) reply {
+	r := failure(fe.code, fe.msg, fe.detail)
+	r.kind = sim.ErrInvalidParams
+	return r
+}
 
 // numericFields are emitted as JSON numbers, as in the vendor samples (protocols 1.1).
 var numericFields = map[string]bool{"txnAmt": true, "origTxnAmt": true, "payAmt": true, "settlementAmt": true}
@@ -119,7 +124,7 @@ func refusal(err error, notFound string) reply {
 		r = failure(codeSystem, msgSystem, e.Detail)
 	}
 	maps.Copy(r.fields, e.Fields)
-	r.scenario = e.Scenario
+	r.scenario, r.kind = e.Scenario, e.Kind
 	return r
 }
 
