@@ -11,8 +11,9 @@ import (
 type Event struct {
 	Operation Operation
 	Payment   PaymentView
-	Refund    *RefundView // set for refunds
-	Close     *CloseView  // set for closes and reversals
+	Refund    *RefundView  // set for refunds
+	Close     *CloseView   // set for closes and reversals
+	Confirm   *ConfirmView // set for confirms and confirm refunds
 	// Notify is false when the final state says `notify: false`.
 	Notify bool
 	// Duplicate is set when the final state asks for a duplicate delivery.
@@ -29,6 +30,8 @@ func (e Event) Entity() Key {
 		return e.Refund.Key
 	case e.Close != nil:
 		return e.Close.Key
+	case e.Confirm != nil:
+		return e.Confirm.Key
 	}
 	return e.Payment.Key
 }
@@ -41,6 +44,9 @@ func (s *Simulator) OnFinal(provider string, fn func(Event)) {
 }
 
 func (s *Simulator) emit(evs *[]Event) {
+	if len(*evs) > 0 {
+		defer s.outbox.emitting.leave(evs)
+	}
 	for _, ev := range *evs {
 		for _, fn := range s.hooks[ev.Payment.Provider] {
 			fn(ev)
@@ -52,8 +58,21 @@ func (s *Simulator) emit(evs *[]Event) {
 // finished, makes sure p is woken at its next deadline, and unlocks p. The caller emits
 // the events once every lock is released.
 func (s *Simulator) release(p *payment, evs *[]Event) {
+	s.Touch() // for the state file
+	s.releaseRead(p, evs)
+}
+
+// releaseRead is release after a read, which leaves nothing new for the state file: what
+// time alone moved moves again the same way after a restore, and an announcement reaches
+// the outbox, which counts its own changes. A console polling the orders then makes an
+// idle paysim write nothing.
+func (s *Simulator) releaseRead(p *payment, evs *[]Event) {
 	if !p.forgotten {
+		had := len(*evs)
 		p.collect(evs)
+		if had == 0 && len(*evs) > 0 {
+			s.outbox.emitting.enter(evs) // a snapshot waits for these to reach the outbox
+		}
 		s.armWake(p)
 	}
 	p.mu.Unlock()
@@ -106,6 +125,7 @@ func (p *payment) collect(evs *[]Event) {
 			*evs = append(*evs, p.event(OpClose, &c.entity, nil, &cv))
 		}
 	}
+	p.collectConfirms(evs)
 }
 
 func (p *payment) event(op Operation, e *entity, r *RefundView, c *CloseView) Event {
@@ -136,6 +156,7 @@ func (p *payment) nextDeadline() time.Time {
 			earliest(c.m.deadline())
 		}
 	}
+	earliest(p.confirmDeadline())
 	return next
 }
 
@@ -150,6 +171,7 @@ func (s *Simulator) AdvanceClock(d time.Duration) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	s.Touch()
 	s.sched.runDue(now)
 	return now, nil
 }
@@ -164,6 +186,7 @@ func (s *Simulator) SetClock(t time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	s.Touch()
 	s.sched.runDue(now)
 	return now, nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -112,6 +113,13 @@ type outbox struct {
 	queue    []*job
 	workers  int
 	inFlight sync.WaitGroup
+	// policies are the providers' notification policies, for notifications restored
+	// from a state file.
+	policies map[string]DeliveryPolicy
+	// changes counts changes of the simulator's state, for its state writer (Touch).
+	changes atomic.Uint64
+	// emitting is the announcements on their way to the outbox (snapshot_gate.go).
+	emitting emitGate
 }
 
 type outboxEntry struct {
@@ -172,6 +180,7 @@ func (refuseAll) Send(context.Context, Delivery) (int, []byte, error) {
 }
 
 func (o *outbox) changedLocked() {
+	o.changes.Add(1)
 	close(o.changed)
 	o.changed = make(chan struct{})
 }

@@ -55,11 +55,13 @@ type faults struct {
 	list []*ArmedFault
 	seq  int
 	rng  *rand.Rand
+	src  *rand.PCG // rng's source, whose position a state file keeps
 }
 
 func newFaults(core *sim.Simulator) *faults {
 	seed := uint64(core.Seed())
-	return &faults{core: core, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	src := rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+	return &faults{core: core, rng: rand.New(src), src: src}
 }
 
 // ArmFault arms a fault; the control plane has checked the provider's name.
@@ -92,6 +94,7 @@ func (g *Gateway) ArmFault(spec FaultSpec) (ArmedFault, error) {
 		a.Expires = fs.core.Now().Add(spec.TTL)
 	}
 	fs.list = append(fs.list, a)
+	fs.core.Touch()
 	return *a, nil
 }
 
@@ -116,6 +119,7 @@ func (fs *faults) disarm() int {
 	defer fs.mu.Unlock()
 	n := len(fs.list)
 	fs.list = nil
+	fs.core.Touch()
 	return n
 }
 
@@ -137,6 +141,7 @@ func (fs *faults) take(provider, operation string, signs bool) (*ArmedFault, boo
 			(a.fault.Kind == fault.BadSignature && !signs) {
 			continue
 		}
+		fs.core.Touch() // a draw or a use
 		if a.Probability > 0 && a.Probability < 1 && fs.rng.Float64() >= a.Probability {
 			continue
 		}

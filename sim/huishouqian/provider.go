@@ -68,6 +68,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 	}
 	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), verifier: rsakey.NewVerifier(0), merchants: map[string]*Merchant{}}
 	core.OnFinal(Name, p.notify)
+	core.NotifyPolicy(Name, notifyPolicy) // for notifications restored from a state file
 	// The file is the secret byte for byte: a trailing newline would be part of it.
 	p.AddMerchant(&Merchant{No: TestMerchantNo, PublicKey: pub, KeyFile: "keys/huishouqian/merchant_cert.pem", SignKey: string(secret)})
 	p.fallback = p.merchants[TestMerchantNo]

@@ -15,6 +15,8 @@ type inflight struct {
 	mu      sync.Mutex
 	refunds map[sim.Key]string // order → refund alias of its latest refund
 	closes  map[sim.Key]bool   // order → a cancel or revoke is undecided
+	// touch records a change, for the state file.
+	touch func()
 }
 
 func newInflight() *inflight {
@@ -25,6 +27,7 @@ func (f *inflight) refundStarted(order sim.Key, alias string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.refunds[order] = alias
+	f.changed()
 }
 
 func (f *inflight) latestRefund(order sim.Key) (string, bool) {
@@ -38,6 +41,7 @@ func (f *inflight) closeStarted(order sim.Key) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closes[order] = true
+	f.changed()
 }
 
 func (f *inflight) closing(order sim.Key) bool {
@@ -50,6 +54,7 @@ func (f *inflight) closeDecided(order sim.Key) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.closes, order)
+	f.changed()
 }
 
 func (f *inflight) reset() {

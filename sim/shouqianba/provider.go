@@ -37,7 +37,9 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 		return nil, err
 	}
 	p := &Provider{core: core, terminals: newRegistry(), inflight: newInflight(), platform: rsakey.NewSigner(platform, 0)}
+	p.terminals.touch, p.inflight.touch = core.Touch, core.Touch // saved by --state (state.go)
 	core.OnFinal(Name, p.notify)
+	core.NotifyPolicy(Name, notifyPolicy) // for notifications restored from a state file
 	core.OnReset(func(provider string) {
 		if provider == "" || provider == Name {
 			p.terminals.reset()

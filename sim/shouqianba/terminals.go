@@ -58,6 +58,8 @@ type registry struct {
 	vendors   map[string]Vendor
 	// base is what a reset returns to.
 	base map[string]Terminal
+	// touch records a change, for the state file.
+	touch func()
 }
 
 func testTerminal() Terminal {
@@ -93,6 +95,7 @@ func (r *registry) add(t Terminal) bool {
 		return false
 	}
 	r.terminals[t.SN] = t
+	r.changed()
 	return true
 }
 
@@ -107,6 +110,7 @@ func (r *registry) rotate(sn, key, deviceID string) (Terminal, bool) {
 	}
 	t.PreviousKey, t.Key, t.DeviceID = t.Key, key, deviceID
 	r.terminals[sn] = t
+	r.changed()
 	return t, true
 }
 

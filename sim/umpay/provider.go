@@ -59,6 +59,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 	}
 	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), verifier: rsakey.NewVerifier(0), providers: map[string]*ServiceProvider{}}
 	core.OnFinal(Name, p.notify)
+	core.NotifyPolicy(Name, notifyPolicy) // for notifications restored from a state file
 	p.AddServiceProvider(&ServiceProvider{SpID: TestSpID, PublicKey: pub, KeyFile: "keys/umpay/merchant_public.pem",
 		Merchants: []string{TestMerID}})
 	return p, nil
