@@ -91,6 +91,9 @@ func (p *payment) entities() []*entity {
 	for _, c := range p.closes {
 		out = append(out, &c.entity)
 	}
+	for _, c := range p.confirms {
+		out = append(out, &c.entity)
+	}
 	return out
 }
 
@@ -110,7 +113,7 @@ func (p *payment) finished() bool {
 			return false
 		}
 	}
-	return true
+	return p.confirmsFinished()
 }
 
 // remove forgets p and everything it owns; evicted remembers their ids, to explain a
@@ -140,6 +143,9 @@ func (l *ledger) remove(p *payment, now time.Time, evicted bool) {
 	}
 	for _, c := range p.closes {
 		delete(l.closes, c.key)
+	}
+	for _, c := range p.confirms {
+		delete(l.confirms, confirmKey{c.op, c.key})
 	}
 	delete(l.payments, p.key)
 	p.forgotten = true

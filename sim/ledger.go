@@ -74,6 +74,9 @@ type payment struct {
 	wakeAt time.Time
 	// forgotten is set when a reset dropped the payment; a pending wake-up then does nothing.
 	forgotten bool
+	// delayed holds the funds unconfirmed until confirms move them (confirm.go).
+	delayed bool
+	confirmBook
 }
 
 type refund struct {
@@ -94,6 +97,7 @@ type ledger struct {
 	payments map[Key]*payment
 	refunds  map[Key]*refund
 	closes   map[Key]*closeOp
+	confirms map[confirmKey]*confirmOp
 	aliases  map[aliasKey]any
 	// byID finds the payment any id belongs to (its own, its refunds' and closes', the
 	// provider's and the aliases), so a lookup by id never scans.
@@ -115,6 +119,7 @@ func newLedger() *ledger {
 		payments: map[Key]*payment{},
 		refunds:  map[Key]*refund{},
 		closes:   map[Key]*closeOp{},
+		confirms: map[confirmKey]*confirmOp{},
 		aliases:  map[aliasKey]any{},
 		byID:     map[string][]*payment{},
 		evicted:  map[string]evictedEntry{},
@@ -189,6 +194,7 @@ func (p *payment) settle(now time.Time) {
 		r.m.advance(now, false)
 		p.applyRefund(r)
 	}
+	p.settleConfirms(now)
 }
 
 // applyRefund moves a refund's reservation once the refund is decided.

@@ -12,9 +12,13 @@ const (
 	OpPayment Operation = "payment"
 	OpRefund  Operation = "refund"
 	OpClose   Operation = "close"
+	// OpConfirm moves funds of a delayed payment from unconfirmed to confirmed (the
+	// receivers get them); OpConfirmRefund takes confirmed funds back (confirm.go).
+	OpConfirm       Operation = "confirm"
+	OpConfirmRefund Operation = "confirm_refund"
 )
 
-var operations = []Operation{OpPayment, OpRefund, OpClose}
+var operations = []Operation{OpPayment, OpRefund, OpClose, OpConfirm, OpConfirmRefund}
 
 // Status is the provider-neutral state of a payment, refund or close. Each provider package
 // maps it to its own codes (docs: the neutral model mapping).
@@ -43,9 +47,12 @@ type Flow string
 const (
 	FlowBarcode Flow = "barcode"
 	FlowQRCode  Flow = "qrcode"
+	// FlowHosted is a hosted checkout: the provider's own page takes the payer through
+	// paying, so nothing moves until the payer acts (or the order expires).
+	FlowHosted Flow = "hosted"
 )
 
-var flows = []Flow{FlowBarcode, FlowQRCode}
+var flows = []Flow{FlowBarcode, FlowQRCode, FlowHosted}
 
 // ErrorKind is a provider-neutral refusal. Provider packages map each kind to their own code.
 type ErrorKind string

@@ -347,7 +347,7 @@ func ParseScenario(file string, data []byte, providers []string) (*Scenario, []P
 			case "operation":
 				op := Operation(p.str(v, "operation"))
 				if !slices.Contains(operations, op) {
-					p.errorf(v, "operation %q is not one of payment, refund, close", op)
+					p.errorf(v, "operation %q is not one of %s", op, joined(operations))
 				}
 				sc.Operation = op
 			case "providers":
@@ -374,7 +374,7 @@ func ParseScenario(file string, data []byte, providers []string) (*Scenario, []P
 		p.errorf(root, "name is missing (by convention the file name without .yaml)")
 	}
 	if !seen["operation"] {
-		p.errorf(root, "operation is missing: one of payment, refund, close")
+		p.errorf(root, "operation is missing: one of %s", joined(operations))
 	}
 	switch {
 	case statesNode != nil && rejectNode != nil:
@@ -531,7 +531,7 @@ func (p *parser) when(v *yaml.Node) When {
 		case "flow":
 			f := Flow(p.str(val, "when.flow"))
 			if !slices.Contains(flows, f) {
-				p.errorf(val, "when.flow %q is not one of barcode, qrcode", f)
+				p.errorf(val, "when.flow %q is not one of %s", f, joined(flows))
 			}
 			w.Flow = f
 		}
@@ -703,6 +703,15 @@ func (p *parser) reject(v *yaml.Node) *Reject {
 		p.errorf(v, "reject needs an error, e.g. error: insufficient_refundable_balance")
 	}
 	return r
+}
+
+// joined lists names for a message, e.g. "payment, refund, close".
+func joined[T ~string](names []T) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = string(n)
+	}
+	return strings.Join(out, ", ")
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)

@@ -757,6 +757,9 @@ func TestLoadShippedScenarios(t *testing.T) {
 	assert.Equal(t, []string{
 		"close-loses-race-to-payer",
 		"close-processing-then-success",
+		"confirm-processing-then-success",
+		"confirm-refund-processing-then-success",
+		"pay-hosted-waits-for-payer",
 		"pay-qrcode-paid-on-first-query",
 		"pay-unknown-result",
 		"pay-waits-for-payer",

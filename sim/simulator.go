@@ -38,6 +38,7 @@ type Simulator struct {
 
 	maxEntities int
 	evictions   int64
+	chosen      choices // scenarios chosen, for the metrics
 
 	genMu  sync.Mutex // guards fake and serial
 	fake   *gofakeit.Faker
@@ -137,6 +138,7 @@ func (s *Simulator) ReloadScenarios() (*ScenarioSet, error) {
 func (s *Simulator) Generate(fn func(f *gofakeit.Faker) string) string {
 	s.genMu.Lock()
 	defer s.genMu.Unlock()
+	s.Touch()
 	return fn(s.fake)
 }
 
@@ -144,6 +146,7 @@ func (s *Simulator) Generate(fn func(f *gofakeit.Faker) string) string {
 func (s *Simulator) NextSerial() uint64 {
 	s.genMu.Lock()
 	defer s.genMu.Unlock()
+	s.Touch()
 	s.serial++
 	return s.serial
 }
@@ -165,6 +168,7 @@ func (s *Simulator) Reset(provider string) int {
 		s.genMu.Unlock()
 	}
 	s.outbox.reset(provider)
+	s.Touch()
 	for _, fn := range s.onReset {
 		fn(provider)
 	}
@@ -194,6 +198,8 @@ type PaymentRequest struct {
 	// ExpiresAfter closes the payment if it is still undecided this long after creation
 	// (an unpaid QR order timing out, a pay in progress auto-cancelled). 0: never.
 	ExpiresAfter time.Duration
+	// Delayed holds the paid funds unconfirmed until confirms move them (confirm.go).
+	Delayed bool
 }
 
 // RefundRequest creates a refund of the payment Payment locates.
@@ -250,7 +256,7 @@ func (s *Simulator) CreatePayment(req PaymentRequest) (PaymentView, error) {
 		return PaymentView{}, err
 	}
 	use()
-	p := &payment{flow: req.Flow}
+	p := &payment{flow: req.Flow, delayed: req.Delayed}
 	p.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, req.Fingerprint, sc, by, now)
 	if req.ExpiresAfter > 0 {
 		p.expiresAt = now.Add(req.ExpiresAfter)
@@ -302,10 +308,11 @@ func (s *Simulator) SeedPayment(req PaymentRequest) (PaymentView, error) {
 	if err := s.makeRoomLocked(nil, now); err != nil {
 		return PaymentView{}, err
 	}
-	p := &payment{flow: req.Flow}
+	p := &payment{flow: req.Flow, delayed: req.Delayed}
 	p.entity = newEntity(req.Key, req.ProviderID, req.Aliases, req.Amount, req.Fields, "", seededPaid, "seeded through the control plane", now)
 	p.announced = true // seeded as already paid: nothing to notify
 	s.ledger.addPayment(p)
+	s.Touch()
 	return p.view(), nil
 }
 
@@ -359,16 +366,11 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 		r.markReplay(&v.EntityView)
 		return v, nil
 	}
-	p := s.ledger.findPayment(req.Provider, req.Merchant, req.Payment)
-	if p == nil {
-		return RefundView{}, s.notFound("original payment", req.Provider, req.Merchant, req.Payment)
-	}
-	if err := s.makeRoomLocked(p, now); err != nil {
+	p, err := s.lockParent(req.Provider, req.Merchant, req.Payment, now)
+	if err != nil {
 		return RefundView{}, err
 	}
-	p.mu.Lock()
 	defer s.release(p, &evs)
-	p.settle(now)
 	sc, by, use, err := s.selectLocked(selection{provider: req.Provider, op: OpRefund, amount: req.Amount, id: req.ID, header: req.Scenario})
 	if err != nil {
 		return RefundView{}, err
@@ -378,6 +380,9 @@ func (s *Simulator) CreateRefund(req RefundRequest) (RefundView, error) {
 	}
 	if c := p.pendingClose(); c != nil {
 		return RefundView{}, Errorf(ErrInvalidState, "payment %s is being reversed by %s and cannot be refunded", p.key.ID, c.key.ID)
+	}
+	if err := p.checkDelayedRefund(req.Amount); err != nil {
+		return RefundView{}, err
 	}
 	if req.Amount > p.refundable() {
 		return RefundView{}, Errorf(ErrInsufficientBalance, "refund of %s exceeds the refundable balance %s of payment %s (paid %s, refunded %s, pending %s)",
@@ -436,16 +441,11 @@ func (s *Simulator) CreateClose(req CloseRequest) (CloseView, error) {
 		c.markReplay(&v.EntityView)
 		return v, nil
 	}
-	p := s.ledger.findPayment(req.Provider, req.Merchant, req.Payment)
-	if p == nil {
-		return CloseView{}, s.notFound("original payment", req.Provider, req.Merchant, req.Payment)
-	}
-	if err := s.makeRoomLocked(p, now); err != nil {
+	p, err := s.lockParent(req.Provider, req.Merchant, req.Payment, now)
+	if err != nil {
 		return CloseView{}, err
 	}
-	p.mu.Lock()
 	defer s.release(p, &evs)
-	p.settle(now)
 	if c := p.closedBy(); c != nil {
 		return CloseView{}, &Error{Kind: ErrInvalidState, Detail: fmt.Sprintf("payment %s was already closed by %s", p.key.ID, c.key.ID),
 			Reason: ReasonAlreadyClosed}
@@ -601,6 +601,7 @@ func (s *Simulator) Arm(name, provider string, times int, ttl time.Duration) (Ar
 		a.Expires = s.clock.Now().Add(ttl)
 	}
 	s.armed = append(s.armed, a)
+	s.Touch()
 	return *a, nil
 }
 
@@ -623,6 +624,7 @@ func (s *Simulator) Disarm() int {
 	defer s.mu.Unlock()
 	n := len(s.armed)
 	s.armed = nil
+	s.Touch()
 	return n
 }
 
@@ -668,6 +670,7 @@ func (s *Simulator) selectLocked(sel selection) (sc *Scenario, by string, use fu
 		if arm != nil {
 			arm.Remaining--
 		}
+		s.chosen.add(sel.provider, sel.op, sc.Name)
 	}
 	if sc.Reject != nil {
 		use()
@@ -748,4 +751,26 @@ func (w When) String() string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
+}
+
+// lockParent finds the payment a new refund, close or confirm is booked against, makes
+// room for the new entity and locks and settles the payment. On success the caller holds
+// p.mu and ends with s.release.
+func (s *Simulator) lockParent(provider, merchant string, loc Locator, now time.Time) (*payment, error) {
+	p := s.ledger.findPayment(provider, merchant, loc)
+	if p == nil {
+		return nil, s.notFound("original payment", provider, merchant, loc)
+	}
+	return p, s.lockForChild(p, now)
+}
+
+// lockForChild makes room for a new entity of p, then locks p and brings it up to now.
+// The caller holds s.mu.
+func (s *Simulator) lockForChild(p *payment, now time.Time) error {
+	if err := s.makeRoomLocked(p, now); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.settle(now)
+	return nil
 }

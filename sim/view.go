@@ -52,6 +52,11 @@ type PaymentView struct {
 	Closure Closure
 	// ExpiresAt is when an undecided payment will be closed (zero: never).
 	ExpiresAt time.Time
+	// Delayed is a delayed payment (延时交易), whose funds confirms move (ConfirmFunds).
+	Delayed bool
+	ConfirmFunds
+	// LastClose is the status of the latest close of the payment ("" when there is none).
+	LastClose Status
 }
 
 // Refundable is what may still be refunded.
@@ -97,9 +102,12 @@ func (e *entity) stateName() string {
 
 func (p *payment) view() PaymentView {
 	v := PaymentView{EntityView: p.entity.view(), Flow: p.flow, Refunded: p.refunded, Pending: p.reserved, RefundCount: p.refundN,
-		Closure: p.closure, ExpiresAt: p.expiresAt}
+		Closure: p.closure, ExpiresAt: p.expiresAt, Delayed: p.delayed, ConfirmFunds: p.confirmBook.view()}
 	if c := p.closedBy(); c != nil {
 		v.ClosedBy = c.key.ID
+	}
+	if n := len(p.closes); n > 0 {
+		v.LastClose = p.closes[n-1].m.status()
 	}
 	return v
 }
@@ -138,6 +146,9 @@ type Report struct {
 	ExpiresAt  time.Time         `json:"expires_at,omitzero"`
 	Refunds    []Report          `json:"refunds,omitempty"`
 	Closes     []Report          `json:"closes,omitempty"`
+	// Delayed payments only: their funds and their confirms and confirm refunds.
+	Delayed  DelayedReport `json:"delayed,omitzero"`
+	Confirms []Report      `json:"confirms,omitempty"`
 }
 
 func (e *entity) report(op Operation) Report {
@@ -163,6 +174,7 @@ func (p *payment) report() Report {
 	for _, x := range p.closes {
 		r.Closes = append(r.Closes, x.entity.report(OpClose))
 	}
+	p.reportConfirms(&r)
 	return r
 }
 
@@ -260,7 +272,7 @@ func (s *Simulator) reports(found []*payment) []Report {
 		p.mu.Lock()
 		p.settle(now)
 		out = append(out, p.report())
-		s.release(p, &evs)
+		s.releaseRead(p, &evs)
 	}
 	return out
 }

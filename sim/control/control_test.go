@@ -27,13 +27,16 @@ const merchant = huifu.TestHuifuID // "6666000100000002"
 
 // shipped are the scenarios in scenarios/, by name, with the file each comes from.
 var shipped = map[string]string{
-	"close-loses-race-to-payer":      "close-loses-race-to-payer.yaml:1",
-	"close-processing-then-success":  "close-processing-then-success.yaml:1",
-	"pay-waits-for-payer":            "pay-waits-for-payer.yaml:1",
-	"pay-qrcode-paid-on-first-query": "pay-qrcode-paid-on-first-query.yaml:1",
-	"pay-unknown-result":             "pay-unknown-result.yaml:1",
-	"refund-insufficient-balance":    "refund-insufficient-balance.yaml:1",
-	"refund-processing-then-success": "refund-processing-then-success.yaml:1",
+	"close-loses-race-to-payer":              "close-loses-race-to-payer.yaml:1",
+	"close-processing-then-success":          "close-processing-then-success.yaml:1",
+	"confirm-processing-then-success":        "confirm-processing-then-success.yaml:1",
+	"confirm-refund-processing-then-success": "confirm-refund-processing-then-success.yaml:1",
+	"pay-hosted-waits-for-payer":             "pay-hosted-waits-for-payer.yaml:1",
+	"pay-waits-for-payer":                    "pay-waits-for-payer.yaml:1",
+	"pay-qrcode-paid-on-first-query":         "pay-qrcode-paid-on-first-query.yaml:1",
+	"pay-unknown-result":                     "pay-unknown-result.yaml:1",
+	"refund-insufficient-balance":            "refund-insufficient-balance.yaml:1",
+	"refund-processing-then-success":         "refund-processing-then-success.yaml:1",
 }
 
 func embeddedSet(t *testing.T) *sim.ScenarioSet {
@@ -132,7 +135,7 @@ func TestHealth(t *testing.T) {
 	assert.EqualValues(t, 1, out["seed"])
 	assert.Equal(t, "strict", out["verify"])
 	assert.Equal(t, []any{"huifu"}, out["providers"])
-	assert.EqualValues(t, 7, out["scenarios"])
+	assert.EqualValues(t, len(shipped), out["scenarios"])
 
 	core := sim.New(sim.WithClock(sim.RealClock{}), sim.WithSeed(9))
 	code, out = call(t, newHandlerVerify(t, core, gateway.VerifyOff), http.MethodGet, "/__paysim/health", "")
@@ -400,7 +403,7 @@ func TestArm(t *testing.T) {
 			want       []string
 		}{
 			{"unknown scenario", `{"scenario":"pay-nope"}`,
-				[]string{`no scenario named "pay-nope"`, "close-loses-race-to-payer, close-processing-then-success, pay-qrcode-paid-on-first-query, pay-unknown-result, pay-waits-for-payer, refund-insufficient-balance, refund-processing-then-success"}},
+				[]string{`no scenario named "pay-nope"`, "close-loses-race-to-payer, close-processing-then-success, confirm-processing-then-success, confirm-refund-processing-then-success, pay-hosted-waits-for-payer, pay-qrcode-paid-on-first-query, pay-unknown-result, pay-waits-for-payer, refund-insufficient-balance, refund-processing-then-success"}},
 			{"operation mismatch", `{"scenario":"pay-unknown-result","operation":"refund"}`,
 				[]string{`scenario "pay-unknown-result" drives payment operations, not refund`}},
 			{"times 0", `{"scenario":"pay-unknown-result","times":0}`, []string{"times must be from 1 to 100000, got 0"}},
@@ -460,7 +463,7 @@ func TestReload(t *testing.T) {
 		code, out := e.call(t, http.MethodPost, "/__paysim/scenarios/reload", "")
 		assert.Equal(t, http.StatusConflict, code)
 		assert.Contains(t, errorOf(t, out), "not loaded from a folder")
-		assert.Len(t, listScenarios(t, e.h).Scenarios, 7)
+		assert.Len(t, listScenarios(t, e.h).Scenarios, len(shipped))
 	})
 	t.Run("problems keep the old set", func(t *testing.T) {
 		t.Parallel()
@@ -468,7 +471,7 @@ func TestReload(t *testing.T) {
 		e := newEnv(t, func() (*sim.ScenarioSet, error) {
 			calls++
 			return nil, &sim.LoadError{Problems: []sim.Problem{
-				{File: "dir/bad.yaml", Line: 3, Msg: "operation \"pay\" is not one of payment, refund, close"},
+				{File: "dir/bad.yaml", Line: 3, Msg: "operation \"pay\" is not one of payment, refund, close, confirm, confirm_refund"},
 				{File: "dir/worse.yaml", Msg: "file is empty"},
 			}}
 		})
@@ -477,10 +480,10 @@ func TestReload(t *testing.T) {
 		assert.Equal(t, http.StatusUnprocessableEntity, code)
 		assert.Equal(t, 1, calls)
 		assert.Contains(t, errorOf(t, out), "unchanged")
-		assert.Equal(t, []any{`dir/bad.yaml:3: operation "pay" is not one of payment, refund, close`, "dir/worse.yaml: file is empty"}, out["problems"])
+		assert.Equal(t, []any{`dir/bad.yaml:3: operation "pay" is not one of payment, refund, close, confirm, confirm_refund`, "dir/worse.yaml: file is empty"}, out["problems"])
 
 		l := listScenarios(t, e.h)
-		assert.Len(t, l.Scenarios, 7, "the old set is still in force")
+		assert.Len(t, l.Scenarios, len(shipped), "the old set is still in force")
 		code, _ = e.call(t, http.MethodPost, "/__paysim/scenarios/arm", `{"scenario":"pay-unknown-result"}`)
 		assert.Equal(t, http.StatusCreated, code, "the old set can still be armed")
 	})
@@ -490,7 +493,7 @@ func TestReload(t *testing.T) {
 		code, out := e.call(t, http.MethodPost, "/__paysim/scenarios/reload", "")
 		assert.GreaterOrEqual(t, code, 400)
 		assert.Contains(t, errorOf(t, out), "disk on fire")
-		assert.Len(t, listScenarios(t, e.h).Scenarios, 7)
+		assert.Len(t, listScenarios(t, e.h).Scenarios, len(shipped))
 	})
 	t.Run("good reload swaps the set", func(t *testing.T) {
 		t.Parallel()

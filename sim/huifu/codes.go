@@ -45,6 +45,21 @@ const (
 	descClosedBankNote = "订单已关闭" // HF-A3
 	// descNotUTF8 follows the name of a member that is not UTF-8 (protocols 1.5).
 	descNotUTF8 = "不是合法的UTF-8字符串"
+
+	// Delayed transactions (delaytrans.go). The refund page names the first; the others
+	// are paysim's wording (HF-A15).
+	descOverUnconfirmed   = "退款金额大于待确认金额"
+	descConfirmOver       = "确认金额大于待确认金额"
+	descConfirmRefundOver = "退款金额大于已确认金额"
+	descNotDelayed        = "原交易不是延时交易"
+	descConfirmNotDone    = "原交易确认未成功，不能发起确认退款"
+
+	// Hosted checkout (hosting.go): the close page's own codes and the query pages' text.
+	descOpOK        = "操作成功"
+	descHostFinal   = "原交易已经终态，不允许关单"
+	descHostClosed  = "关单状态为终态，不能重复关单"
+	codeHostFinal   = "30000001"
+	codeHostMissing = "99010003"
 )
 
 // Trans_stat values.

@@ -35,6 +35,14 @@ func script(t testing.TB, client *huifutest.Client, advance func(time.Duration))
 	post(pathClose, closeData("d-cl1", "d-js2"))
 	post(pathCloseQuery, closeData("d-cq1", "d-js2"))
 	post(pathCloseQuery, closeData("d-cq2", "d-js2"))
+	delayed := jspayData("d-dj1", "2.00", "T_JSAPI")
+	delayed["delay_acct_flag"] = "Y"
+	post(pathJspay, delayed)
+	post(pathQuery, queryData("d-dj1"))
+	post(pathConfirm, confirmData("d-cf1", "d-dj1", split("1.00")))
+	post(pathConfirmQuery, confirmQueryData("d-cf1"))
+	post(pathPreorder, preorderData("d-ho1", "1.00"))
+	post(pathQueryOrderInfo, hostedQueryData("d-ho1"))
 	return bodies
 }
 

@@ -52,6 +52,7 @@ var (
 		rule{name: "trans_amt", required: true, max: 14, format: yuan},
 		rule{name: "notify_url", max: 512},
 		rule{name: "remark", max: 255},
+		delayRule,
 	)
 	micropayRules = append(append([]rule{}, commonCreate...),
 		rule{name: "trans_amt", required: true, max: 14, format: yuan},
@@ -60,6 +61,7 @@ var (
 		rule{name: "risk_check_data", required: true, max: 2048},
 		rule{name: "notify_url", max: 512},
 		rule{name: "remark", max: 255},
+		delayRule,
 	)
 	queryRules = []rule{
 		{name: "huifu_id", required: true, max: 32},
@@ -154,7 +156,7 @@ func (p *Provider) createPayment(req *request, flow sim.Flow, tradeType, amountT
 	v, err := p.core.CreatePayment(sim.PaymentRequest{
 		Key: key, ProviderID: seq, Amount: amount, Flow: flow, Fields: fields,
 		Aliases:     map[string]string{aliasSeq: seq, aliasParty: fields[fPartyOrder], aliasReq: reqAlias(fields[fReqDate], key.ID)},
-		Fingerprint: fingerprint(req), Scenario: req.scenario,
+		Fingerprint: fingerprint(req), Scenario: req.scenario, Delayed: req.str("delay_acct_flag") == "Y",
 	})
 	if err != nil {
 		return refusal(err, req, refusalText{})
@@ -269,13 +271,20 @@ func (p *Provider) query(req *request) reply {
 	out["resp_code"], out["resp_desc"] = codeOK, descQueryOK
 	out["org_req_date"], out["org_req_seq_id"], out["org_hf_seq_id"] = v.Fields[fReqDate], v.ID, v.ProviderID
 	out["trans_type"] = v.Fields[fTradeType]
-	out["delay_acct_flag"], out["div_flag"] = "N", "N"
+	out["delay_acct_flag"], out["div_flag"] = yesNo(v.Delayed), "N"
+	if v.Delayed {
+		out["unconfirm_amt"] = v.Unconfirmed().Yuan()
+	}
 	delete(out, "hf_seq_id")
 	return finish(withEcho(reply{fields: out}, req).fields, v.EntityView)
 }
 
-func (p *Provider) refund(req *request) reply {
-	if fe := check(req, refundRules); fe != nil {
+func (p *Provider) refund(req *request) reply { return p.createRefund(req, refundRules, false) }
+
+// createRefund books a scanpay refund or, hosted set, a hosted checkout's (htRefund), which
+// answers 00000000 once the refund is accepted (HF-A17).
+func (p *Provider) createRefund(req *request, rules []rule, hosted bool) reply {
+	if fe := check(req, rules); fe != nil {
 		return fieldReply(fe, req)
 	}
 	if fe := oneOf(req, refundLocatorDesc, "org_hf_seq_id", "org_req_seq_id", "org_party_order_id"); fe != nil {
@@ -298,10 +307,16 @@ func (p *Provider) refund(req *request) reply {
 		rep.fields["ord_amt"] = amount.Yuan()
 		rep.fields["org_req_date"] = req.str("org_req_date")
 		rep.fields["org_req_seq_id"] = req.str("org_req_seq_id")
+		if sim.KindOf(err) == sim.ErrInsufficientBalance {
+			p.withUnconfirmed(rep.fields, req)
+		}
 		return p.explainMiss(rep, req, "org_req_seq_id", false)
 	}
 	out := refundFields(v)
 	out["resp_code"], out["resp_desc"] = createCode(v.Status, descProcessing)
+	if hosted && !v.Status.Final() {
+		out["resp_code"], out["resp_desc"] = codeOK, descOK
+	}
 	out["product_id"] = v.Fields[fProductID]
 	out["huifu_id"], out["req_date"], out["req_seq_id"], out["hf_seq_id"] = v.Merchant, v.Fields[fReqDate], v.ID, v.ProviderID
 	out["org_req_date"], out["org_req_seq_id"] = v.Payment.Fields[fReqDate], v.Payment.ID
@@ -324,11 +339,20 @@ func refundFields(v sim.RefundView) map[string]string {
 	if v.Status == sim.StatusSuccess {
 		f["actual_ref_amt"] = v.Amount.Yuan()
 	}
+	if v.Payment.Delayed {
+		f["unconfirm_amt"], f["fund_freeze_stat"] = v.Payment.Unconfirmed().Yuan(), freezeStat(v.Payment)
+	}
 	return f
 }
 
 func (p *Provider) refundQuery(req *request) reply {
-	if fe := check(req, refundQueryRules); fe != nil {
+	return p.queryRefund(req, refundQueryRules, nil)
+}
+
+// queryRefund answers a refund query; extra adds what one flavour of it carries beyond
+// the scanpay refundquery's fields.
+func (p *Provider) queryRefund(req *request, rules []rule, extra func(out map[string]string, v sim.RefundView)) reply {
+	if fe := check(req, rules); fe != nil {
 		return fieldReply(fe, req)
 	}
 	if fe := oneOf(req, refundQLocator, "org_hf_seq_id", "org_req_seq_id", "mer_ord_id"); fe != nil {
@@ -354,6 +378,9 @@ func (p *Provider) refundQuery(req *request) reply {
 	out["huifu_id"] = v.Merchant
 	out["org_req_date"], out["org_req_seq_id"], out["org_hf_seq_id"] = v.Fields[fReqDate], v.ID, v.ProviderID
 	out["trans_type"] = "TRANS_REFUND"
+	if extra != nil {
+		extra(out, v)
+	}
 	return finish(withEcho(reply{fields: out}, req).fields, v.EntityView)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysim/paysim/sim"
+	"github.com/paysim/paysim/sim/huifu"
 	"github.com/paysim/paysim/sim/huifu/huifutest"
 	"github.com/paysim/paysim/sim/simtest"
 )
@@ -130,6 +131,33 @@ func TestGolden(t *testing.T) {
 		require.True(t, ok, "no expectation for vector path %s", v.Path)
 		do("vector "+name, v.Method, v.Path, v.Headers["Content-Type"], []byte(v.Body), http.StatusOK, want)
 	}
+
+	// Delayed transactions: a delayed order, a partial confirm, a refund over and one
+	// within the unconfirmed funds, a confirm refund.
+	delayed := jspayData("g-dj1", "5.00", "A_NATIVE")
+	delayed["delay_acct_flag"] = "Y"
+	post("jspay v3 delayed 5.00", pathJspay, delayed, "00000100")
+	post("query v3 delayed order paid, all unconfirmed", pathQuery, queryData("g-dj1"), "00000000")
+	post("confirm v2 2.00 to two receivers processing", pathConfirm, confirmData("g-cf1", "g-dj1", split("1.50", "0.50")), "00000000")
+	post("confirmquery v2 1st query processing", pathConfirmQuery, confirmQueryData("g-cf1"), "00000000")
+	post("confirmquery v3 2nd query success", pathConfirmQueryV3, confirmQueryData("g-cf1"), "00000000")
+	post("refund v3 3.01 over the unconfirmed 3.00", pathRefund, refundData("g-drf1", "g-dj1", "3.01"), "23000003")
+	post("refund v3 1.00 within the unconfirmed", pathRefund, refundData("g-drf2", "g-dj1", "1.00"), "00000100")
+	post("confirmrefund v2 0.50 of g-cf1 processing", pathConfirmRefund, confirmRefundData("g-cr1", "g-cf1", split("0.50")), "00000000")
+	post("confirmrefundquery v2 1st query processing", pathConfirmRefundQuery, confirmQueryData("g-cr1"), "00000000")
+
+	// Hosted checkout: preorder, paid by the payer (the control plane's call), queried,
+	// refunded, and a close of the paid order refused.
+	post("preorder v2 H5 8.00 created", pathPreorder, preorderData("g-ho1", "8.00"), "00000000")
+	post("queryorderinfo v2 waiting for the payer", pathQueryOrderInfo, hostedQueryData("g-ho1"), "00000000")
+	_, err := e.core.ActAsPayer(huifu.Name, huifutest.HuifuID, "g-ho1", sim.PayerPays)
+	require.NoError(t, err)
+	post("queryorderinfo v2 paid", pathQueryOrderInfo, hostedQueryData("g-ho1"), "00000000")
+	post("htRefund v2 3.00 accepted", pathHtRefund, refundData("g-hrf1", "g-ho1", "3.00"), "00000000")
+	post("queryRefundInfo v2 1st query processing", pathQueryRefundInfo, refundQueryData("g-hrf1"), "00000000")
+	post("queryRefundInfo v2 2nd query success", pathQueryRefundInfo, refundQueryData("g-hrf1"), "00000000")
+	post("hosting close v2 of the paid order refused", pathHostingClose, hostedCloseData("g-hcl1", "g-ho1"), "30000001")
+	post("splitpay query v2 one transaction", pathSplitpayQuery, hostedQueryData("g-ho1"), "00000000")
 
 	tr.Check(t, "huifu.txt")
 }

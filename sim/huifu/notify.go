@@ -41,6 +41,10 @@ func (p *Provider) notify(ev sim.Event) {
 	var data map[string]string
 	var ints map[string]int
 	switch {
+	case ev.Confirm != nil && ev.Operation == sim.OpConfirm:
+		target, data = ev.Confirm.Fields[fNotifyURL], confirmNotifyData(ev.Confirm)
+	case ev.Confirm != nil:
+		return // confirm refunds are reported by confirmrefundquery (HF-A15)
 	case ev.Refund != nil:
 		target, data = ev.Refund.Fields[fNotifyURL], refundNotifyData(ev.Refund)
 	case ev.Payment.Status == sim.StatusSuccess || ev.Payment.Status == sim.StatusFailed:
@@ -80,6 +84,24 @@ func payNotifyData(v sim.PaymentView) map[string]string {
 		d["settlement_amt"] = v.Amount.Yuan()
 		d["out_trans_id"] = v.Fields[fOutTrans]
 	}
+	if v.Flow == sim.FlowHosted { // the hosted page's resp_data says 1/0 where others say Y/N
+		d["is_div"], d["is_delay_acct"] = "0", map[bool]string{true: "1", false: "0"}[v.Delayed]
+	}
+	for k, val := range v.Overrides {
+		d[k] = val
+	}
+	return d
+}
+
+// confirmNotifyData is a confirm's resp_data: its ids and status, and what each receiver
+// of its split got (pay_confirm_details, a JSON array in a string as every nested value
+// of Huifu's safe form).
+func confirmNotifyData(v *sim.ConfirmView) map[string]string {
+	code, desc := acceptedCode(v.Status)
+	d := confirmFields(*v)
+	d["resp_code"], d["resp_desc"] = code, desc
+	d["org_req_date"], d["org_req_seq_id"], d["org_hf_seq_id"] = v.Payment.Fields[fReqDate], v.Payment.ID, v.Payment.ProviderID
+	d["pay_confirm_details"] = confirmDetails(v.Fields[fSplit], v.Status)
 	for k, val := range v.Overrides {
 		d[k] = val
 	}

@@ -117,7 +117,9 @@ func (pr protocol) Encode(_ *request, rep reply) []byte {
 
 // operations maps Huifu's path endings to the neutral operation.
 var operations = map[string]string{"jspay": "payment", "micropay": "payment", "query": "query", "refund": "refund",
-	"refundquery": "refund_query", "close": "close", "closequery": "close_query"}
+	"refundquery": "refund_query", "close": "close", "closequery": "close_query",
+	"confirm": "confirm", "confirmquery": "confirm_query", "confirmrefund": "confirm_refund", "confirmrefundquery": "confirm_refund_query",
+	"preorder": "payment", "queryorderinfo": "query", "htrefund": "refund", "queryrefundinfo": "refund_query"}
 
 // Describe names the request's merchant (huifu_id), its own request id and the ids of
 // what it refers to.
@@ -125,7 +127,7 @@ func (protocol) Describe(req *request, path string) gateway.Description {
 	return gateway.Description{Operation: gateway.OperationOf(path, operations), Merchant: req.str("huifu_id"),
 		IDs: []string{req.str("req_seq_id")},
 		Refers: []string{req.str("org_req_seq_id"), req.str("org_hf_seq_id"), req.str("out_ord_id"),
-			req.str("mer_ord_id"), req.str("org_party_order_id")}}
+			req.str("mer_ord_id"), req.str("org_party_order_id"), req.str("org_mer_ord_id"), req.str("party_order_id"), req.str("pre_order_id")}}
 }
 
 // Tamper breaks the answer's sign for the bad-signature fault.

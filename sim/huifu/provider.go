@@ -59,6 +59,7 @@ func New(core *sim.Simulator, keys fs.FS) (*Provider, error) {
 	}
 	p := &Provider{core: core, platform: rsakey.NewSigner(platform, 0), verifier: rsakey.NewVerifier(0), merchants: map[string]*Merchant{}}
 	core.OnFinal(Name, p.notify)
+	core.NotifyPolicy(Name, notifyPolicy) // for notifications restored from a state file
 	p.AddMerchant(&Merchant{SysID: TestSysID, PublicKey: pub, KeyFile: "keys/huifu/merchant_public.pem",
 		HuifuIDs: []string{TestSysID, TestHuifuID}})
 	return p, nil
@@ -84,6 +85,16 @@ var routes = []struct {
 	{[]string{"/v2/trade/payment/scanpay/refundquery", "/v3/trade/payment/scanpay/refundquery"}, (*Provider).refundQuery},
 	{[]string{"/v2/trade/payment/scanpay/close"}, (*Provider).close},
 	{[]string{"/v2/trade/payment/scanpay/closequery"}, (*Provider).closeQuery},
+	{[]string{"/v2/trade/payment/delaytrans/confirm"}, (*Provider).confirm},
+	{[]string{"/v2/trade/payment/delaytrans/confirmquery", "/v3/trade/payment/delaytrans/confirmquery"}, (*Provider).confirmQuery},
+	{[]string{"/v2/trade/payment/delaytrans/confirmrefund"}, (*Provider).confirmRefund},
+	{[]string{"/v2/trade/payment/delaytrans/confirmrefundquery"}, (*Provider).confirmRefundQuery},
+	{[]string{"/v2/trade/hosting/payment/preorder"}, (*Provider).preorder},
+	{[]string{"/v2/trade/hosting/payment/queryorderinfo"}, (*Provider).queryOrderInfo},
+	{[]string{"/v2/trade/hosting/payment/htRefund"}, (*Provider).htRefund},
+	{[]string{"/v2/trade/hosting/payment/queryRefundInfo"}, (*Provider).queryRefundInfo},
+	{[]string{"/v2/trade/hosting/payment/close"}, (*Provider).hostingClose},
+	{[]string{"/v2/trade/hosting/payment/splitpay/query"}, (*Provider).splitpayQuery},
 }
 
 // Paths lists every path the provider serves, for documentation and tests.

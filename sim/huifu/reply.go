@@ -1,6 +1,7 @@
 package huifu
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,10 +15,11 @@ import (
 // reply is what an endpoint answers: the data fields to sign.
 type reply struct {
 	fields     map[string]string
-	diagnostic string // X-Paysim-Diagnostic: why the request was refused
-	scenario   string // X-Paysim-Scenario: which scenario the entity runs
-	why        string // why the entity got it, for the journal
-	fault      string // the network fault its scenario puts on this answer
+	diagnostic string        // X-Paysim-Diagnostic: why the request was refused
+	scenario   string        // X-Paysim-Scenario: which scenario the entity runs
+	why        string        // why the entity got it, for the journal
+	fault      string        // the network fault its scenario puts on this answer
+	kind       sim.ErrorKind // the neutral kind of a refusal, for the metrics
 	// answer is the created entity's stored answer; retry says this is an identical
 	// retry, answered with the bytes stored there.
 	answer *sim.StoredAnswer
@@ -26,7 +28,7 @@ type reply struct {
 
 func (r reply) Meta() gateway.Meta {
 	return gateway.Meta{Diagnostic: r.diagnostic, Scenario: r.scenario, ScenarioWhy: r.why, Fault: r.fault,
-		Code: r.fields["resp_code"], Answer: r.answer, Retry: r.retry}
+		Code: r.fields["resp_code"], Kind: r.kind, Answer: r.answer, Retry: r.retry}
 }
 
 func failure(code, desc, diagnostic string) reply {
@@ -61,7 +63,9 @@ func withOriginal(r reply, req *request) reply {
 }
 
 func fieldReply(fe *fieldError, req *request) reply {
-	return withEcho(failure(fe.code, fe.desc, fe.detail), req)
+	r := withEcho(failure(fe.code, fe.desc, fe.detail), req)
+	r.kind = sim.ErrInvalidParams
+	return r
 }
 
 // refusalText is the wording of one endpoint for the neutral errors that differ between
@@ -69,6 +73,8 @@ func fieldReply(fe *fieldError, req *request) reply {
 type refusalText struct {
 	notFound     string
 	invalidState string
+	// overAmount is the wording of ErrInsufficientBalance (default 申请退款金额大于可退余额).
+	overAmount string
 }
 
 // refusal maps a neutral error to Huifu's code and wording (protocols: error responses),
@@ -89,7 +95,7 @@ func refusal(err error, req *request, text refusalText) reply {
 	case sim.ErrDuplicateRequest:
 		r = failure(codeDuplicate, descDuplicate, e.Detail)
 	case sim.ErrInsufficientBalance:
-		r = failure(codeAmountCheck, descOverRefund, e.Detail)
+		r = failure(codeAmountCheck, cmp.Or(overAmountText(e.Reason, text), descOverRefund), e.Detail)
 		r.fields["trans_stat"] = statFailed
 	case sim.ErrInvalidState:
 		desc := text.invalidState
@@ -108,7 +114,7 @@ func refusal(err error, req *request, text refusalText) reply {
 	}
 	r = withEcho(r, req)
 	maps.Copy(r.fields, e.Fields)
-	r.scenario = e.Scenario
+	r.scenario, r.kind = e.Scenario, e.Kind
 	return r
 }
 

@@ -17,6 +17,7 @@ const (
 	dateYMD             // yyyyMMdd
 	yuan                // amount in yuan, up to two decimals (HF-A2)
 	digits
+	dateTime // yyyyMMddHHmmss
 )
 
 // rule describes one data member of an endpoint.
@@ -70,6 +71,10 @@ func check(req *request, rules []rule) *fieldError {
 			}
 			if a <= 0 {
 				return invalid(r.name+"必须大于0", "%s must be at least 0.01, got %q", r.name, v)
+			}
+		case dateTime:
+			if _, err := time.Parse(dateTimeLayout, v); err != nil || len(v) != 14 {
+				return invalid(r.name+"不符合yyyyMMddHHmmss格式", "%s %q is not a time in the form yyyyMMddHHmmss", r.name, v)
 			}
 		case digits:
 			if !sim.IsDigits(v) {
