@@ -54,6 +54,9 @@ type Server struct {
 	gw        *gateway.Gateway
 	handler   http.Handler
 	providers []string
+	px        *proxyMode
+
+	state *stateKeeper // nil without WithStateFile (state.go)
 
 	closeOnce sync.Once
 	abandoned []sim.Notification
@@ -77,6 +80,10 @@ type options struct {
 	gateway     []gateway.Option
 	guard       control.Guard
 	maxEntities int
+	caDir       string
+	// statePath and stateInterval are WithStateFile's (state.go).
+	statePath     string
+	stateInterval time.Duration
 }
 
 // Option configures a Server.
@@ -202,6 +209,7 @@ type Hints struct {
 	ScenarioDir  string                   // for a reload refused with no scenario folder
 	MaxEntities  string                   // for a creation refused or an evicted id, when full
 	NotifyAllow  func(host string) string // for a notification refused as not loopback
+	CADir        string                   // for proxy mode when the user's config folder is unknown
 }
 
 // WithHints replaces the default hints, which name this package's options.
@@ -216,6 +224,7 @@ func New(opts ...Option) (*Server, error) {
 			MaxEntities:  "build the server with a larger paysim.WithMaxEntities",
 			ScenarioDir:  "build the server with paysim.WithScenarioDir",
 			NotifyAllow:  func(host string) string { return fmt.Sprintf("add paysim.WithNotifyAllow(%q)", host) },
+			CADir:        "build the server with paysim.WithCADir",
 		}}
 	for _, opt := range opts {
 		opt(o)
@@ -264,8 +273,13 @@ func New(opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("setting for %q: not a provider (providers: %v)", name, s.providers)
 		}
 	}
-	s.gw = gateway.New(core, o.verify, o.gateway...)
-	if s.handler, err = server.New(s.gw, providers, o.version, server.WithGuard(o.guard)); err != nil {
+	var withMetrics server.Option
+	s.gw, withMetrics = instrument(core, o.verify, o.gateway, providers)
+	if s.handler, err = server.New(s.gw, providers, o.version, server.WithGuard(o.guard), withMetrics); err != nil {
+		return nil, err
+	}
+	s.handler = s.withProxy(o, s.handler)
+	if err := s.openState(o, providers); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -310,7 +324,8 @@ func (o *options) loadScenarios() (*sim.ScenarioSet, func() (*sim.ScenarioSet, e
 	return set, nil, nil
 }
 
-// ServeHTTP answers provider paths and the control plane.
+// ServeHTTP answers provider paths and the control plane, and, in proxy mode, CONNECT
+// and absolute-form requests for the providers' hosts.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Core is the provider-neutral simulator behind the server: its ledger, clock and
@@ -324,13 +339,16 @@ func (s *Server) Providers() []string { return append([]string(nil), s.providers
 func (s *Server) Verify() VerifyMode { return s.gw.Verify() }
 
 // Drain ends at once every answer a fault is holding back (timeout, delay), and every one
-// it would hold from now on. A server shutting down calls it first: http.Server.Shutdown
-// would otherwise wait for them.
-func (s *Server) Drain() { s.gw.Drain() }
+// it would hold from now on, and closes proxy mode's tunnels once their request in flight
+// is answered. A server shutting down calls it first: http.Server.Shutdown would otherwise
+// wait for the held answers, and it does not track tunnels at all.
+func (s *Server) Drain() { s.gw.Drain(); s.px.front.Drain() }
 
 // Close stops the clock's scheduler and waits, until ctx ends, for notification attempts
-// under way; notifications still waiting for an attempt are abandoned. It reports ctx's
-// error if ctx ended first. Closing again does nothing.
+// under way; notifications still waiting for an attempt are abandoned (with
+// WithStateFile, the state is written first, so they are sent after a restart). It
+// reports a failure of that write, or ctx's error if ctx ended first. Closing again does
+// nothing.
 func (s *Server) Close(ctx context.Context) error {
 	_, err := s.Shutdown(ctx)
 	return err
@@ -340,9 +358,13 @@ func (s *Server) Close(ctx context.Context) error {
 // reports them.
 func (s *Server) Shutdown(ctx context.Context) ([]sim.Notification, error) {
 	s.closeOnce.Do(func() {
-		s.gw.Drain()
+		s.Drain()
+		s.closeState() // the last write, before the outbox abandons what is pending
 		s.abandoned = s.core.Close(ctx)
 	})
+	if err := s.stateError(); err != nil {
+		return s.abandoned, err
+	}
 	return s.abandoned, ctx.Err()
 }
 

@@ -38,6 +38,8 @@ const usage = `paysim: a local simulator of Huifu, Huishouqian, Shouqianba and U
 Usage:
   paysim [serve] [flags]            serve on --addr (default 127.0.0.1:8700)
   paysim scenarios validate [PATH]  check a scenario folder or file (default: the embedded set)
+  paysim state inspect FILE         summarise a --state file
+  paysim ca path|cert [--ca-dir D]  print proxy mode's CA certificate: its file, or the PEM
   paysim version                    print the version
 
 Flags of serve (each also read from the PAYSIM_* variable shown):
@@ -52,6 +54,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			args = args[1:]
 		case "scenarios":
 			return scenariosCmd(args[1:], stdout, stderr)
+		case "state":
+			return stateCmd(args[1:], stdout, stderr)
+		case "ca":
+			return caCmd(args[1:], getenv, stdout, stderr)
 		case "version", "--version":
 			fmt.Fprintln(stdout, "paysim", buildVersion())
 			return 0
@@ -67,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 2
 	}
-	for _, name := range []string{"seed", "journal-size", "fault-max-hold", "max-entities", "read-timeout", "write-timeout", "idle-timeout", "max-conns"} {
+	for _, name := range []string{"seed", "journal-size", "fault-max-hold", "max-entities", "read-timeout", "write-timeout", "idle-timeout", "max-conns", "state-interval"} {
 		if err := cfg.envErrs[name]; err != nil && !flagSet(cfg.fs, name) {
 			fmt.Fprintln(stderr, "paysim:", err)
 			return 2
@@ -129,6 +135,8 @@ type config struct {
 	idleTimeout        time.Duration
 	maxConns           int
 	logFormat          string
+	state              stateFlags // state.go
+	caDir              string
 }
 
 func newFlags(getenv func(string) string, out io.Writer) *config {
@@ -181,6 +189,8 @@ func newFlags(getenv func(string) string, out io.Writer) *config {
 	c.fs.IntVar(&c.maxConns, "max-conns", envInt(getenv, "PAYSIM_MAX_CONNS", 1024, c.envErrs, "max-conns"),
 		"connections served at once; more wait to be accepted (PAYSIM_MAX_CONNS)")
 	c.fs.StringVar(&c.logFormat, "log-format", env("PAYSIM_LOG_FORMAT", "text"), "text or json (PAYSIM_LOG_FORMAT)")
+	c.fs.StringVar(&c.caDir, "ca-dir", env("PAYSIM_CA_DIR", ""), "folder of proxy mode's local test CA, created on first use (PAYSIM_CA_DIR; default: paysim under the user's config folder)")
+	c.state.register(c, getenv)
 	c.fs.Var(&c.allow, "notify-allow", "HOST[:PORT] notifications may go to besides loopback; repeatable (PAYSIM_NOTIFY_ALLOW, comma-separated)")
 	c.fs.Usage = func() { printUsage(out, c) }
 	return c
@@ -253,6 +263,7 @@ func options(cfg *config, logger *slog.Logger) ([]paysim.Option, error) {
 			ScenarioDir:  "start paysim with --scenarios DIR to reload from a folder",
 			NotifyAllow:  func(host string) string { return "start paysim with --notify-allow " + host },
 			MaxEntities:  "start paysim with a larger --max-entities",
+			CADir:        "start paysim with --ca-dir DIR (or PAYSIM_CA_DIR)",
 		})}
 	switch {
 	case !loopbackAddr(cfg.addr) && !cfg.allowRemote:
@@ -281,9 +292,17 @@ func options(cfg *config, logger *slog.Logger) ([]paysim.Option, error) {
 	if cfg.keys != "" {
 		opts = append(opts, paysim.WithKeys(os.DirFS(cfg.keys)))
 	}
+	if cfg.caDir != "" {
+		opts = append(opts, paysim.WithCADir(cfg.caDir))
+	}
 	if cfg.scenarios != "" {
 		opts = append(opts, paysim.WithScenarioDir(cfg.scenarios))
 	}
+	stateOpts, err := cfg.state.options()
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, stateOpts...)
 	switch path := cfg.configPath; {
 	case path != "":
 		if _, err := os.Stat(path); err != nil {
@@ -359,10 +378,15 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	// Attempts under way finish (or time out); what was still waiting is reported, not lost
 	// silently.
-	left, _ := ps.Shutdown(shutdownCtx)
+	left, err := ps.Shutdown(shutdownCtx)
 	for _, n := range left {
 		logger.Warn("notification not delivered before shutdown", "id", n.ID, "provider", n.Provider,
 			"entity", n.Entity.ID, "url", n.URL, "attempts", len(n.Attempts))
+	}
+	// Attempts still under way when the grace period ends are reported above; a state file
+	// that could not be written last is a failure the exit status must show.
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutting down: %w", err)
 	}
 	fmt.Fprintln(stdout, "paysim stopped")
 	return nil

@@ -248,7 +248,7 @@ func TestEnvFallback(t *testing.T) {
 		assert.Equal(t, "real", m[3])
 		assert.Equal(t, "1", m[5])
 		assert.Equal(t, "strict", m[6])
-		assert.Equal(t, "7", m[7])
+		assert.Equal(t, "10", m[7])
 	})
 	t.Run("environment", func(t *testing.T) {
 		t.Parallel()
@@ -306,7 +306,7 @@ func TestEnvFallback(t *testing.T) {
 		env["PAYSIM_SCENARIOS"] = scenarios
 		m = startupLine(t, env, "--addr", "127.0.0.1:0", "--clock", "real", "--verify", "strict", "--log-level", "info",
 			"--keys", keys, "--scenarios", "")
-		assert.Equal(t, "7", m[7])
+		assert.Equal(t, "10", m[7])
 	})
 }
 
@@ -341,7 +341,8 @@ func TestScenariosValidate(t *testing.T) {
 		t.Parallel()
 		r := runWith(t, nil, "scenarios", "validate")
 		assert.Equal(t, 0, r.code, r.stderr)
-		assert.Equal(t, "ok: 7 scenarios in embedded scenarios (close-loses-race-to-payer, close-processing-then-success, pay-qrcode-paid-on-first-query, "+
+		assert.Equal(t, "ok: 10 scenarios in embedded scenarios (close-loses-race-to-payer, close-processing-then-success, "+
+			"confirm-processing-then-success, confirm-refund-processing-then-success, pay-hosted-waits-for-payer, pay-qrcode-paid-on-first-query, "+
 			"pay-unknown-result, pay-waits-for-payer, refund-insufficient-balance, refund-processing-then-success)\n", r.stdout)
 		assert.Empty(t, r.stderr)
 	})
@@ -365,7 +366,7 @@ func TestScenariosValidate(t *testing.T) {
 			assert.Regexp(t, `^`+regexp.QuoteMeta(dir+string(filepath.Separator))+`[a-z-]+\.ya?ml:[1-9]\d*: \S`, l, "every problem is path:line: message")
 		}
 		broken := filepath.Join(dir, "broken.yaml")
-		assert.Contains(t, problems, broken+`:3: operation "pay" is not one of payment, refund, close`)
+		assert.Contains(t, problems, broken+`:3: operation "pay" is not one of payment, refund, close, confirm, confirm_refund`)
 		assert.Contains(t, problems, broken+`:6: status "sideways" is not one of processing, success, failed, closed, unknown`)
 		assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(filepath.Join(dir, "notyaml.yml"))+`:\d+: not valid YAML: `, r.stderr)
 		assert.Contains(t, r.stderr, `scenario name "pay-slow" is already used by`)
@@ -393,7 +394,7 @@ func TestScenariosValidate(t *testing.T) {
 		file := filepath.Join(dir, "broken.yaml")
 		r := runWith(t, nil, "scenarios", "validate", file)
 		assert.Equal(t, 1, r.code)
-		assert.Equal(t, file+`:3: operation "pay" is not one of payment, refund, close`+"\n"+
+		assert.Equal(t, file+`:3: operation "pay" is not one of payment, refund, close, confirm, confirm_refund`+"\n"+
 			file+`:6: status "sideways" is not one of processing, success, failed, closed, unknown`+"\n"+
 			"2 problem(s) in "+file+"\n", r.stderr)
 	})
@@ -519,7 +520,7 @@ func TestServe(t *testing.T) {
 	for _, name := range served {
 		assert.Contains(t, paysim.Providers(), name)
 	}
-	assert.EqualValues(t, 7, out["scenarios"])
+	assert.EqualValues(t, 10, out["scenarios"])
 
 	code, out = s.call(t, http.MethodGet, "/nope", "")
 	assert.Equal(t, http.StatusNotFound, code)
@@ -589,7 +590,7 @@ func TestServeReloadsScenarioFolder(t *testing.T) {
 	writeFiles(t, dir, map[string]string{"broken.yaml": brokenScenario})
 	code, out = s.call(t, http.MethodPost, "/__paysim/scenarios/reload", "")
 	assert.Equal(t, http.StatusUnprocessableEntity, code)
-	assert.Contains(t, out["problems"], filepath.Join(dir, "broken.yaml")+`:3: operation "pay" is not one of payment, refund, close`)
+	assert.Contains(t, out["problems"], filepath.Join(dir, "broken.yaml")+`:3: operation "pay" is not one of payment, refund, close, confirm, confirm_refund`)
 	code, out = s.call(t, http.MethodGet, "/__paysim/health", "")
 	require.Equal(t, http.StatusOK, code)
 	assert.EqualValues(t, 2, out["scenarios"], "the last good set stays in force")
@@ -622,7 +623,7 @@ func TestServeBrokenScenarioFolder(t *testing.T) {
 	assert.Equal(t, 1, code)
 	broken := filepath.Join(dir, "broken.yaml")
 	assert.Equal(t, "paysim: loading scenarios:\n"+
-		broken+`:3: operation "pay" is not one of payment, refund, close`+"\n"+
+		broken+`:3: operation "pay" is not one of payment, refund, close, confirm, confirm_refund`+"\n"+
 		broken+`:6: status "sideways" is not one of processing, success, failed, closed, unknown`+"\n", stderr.String())
 	assert.Empty(t, stdout.String(), "nothing was served")
 }

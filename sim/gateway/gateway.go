@@ -73,6 +73,8 @@ type Gateway struct {
 	drained   chan struct{}
 	// quiet keeps refusals to one log line a second per cause.
 	quiet *quietLog
+	// observer, when set, is told how every request ended (the metrics).
+	observer Observer
 }
 
 // Option configures a Gateway.
@@ -180,6 +182,10 @@ type Meta struct {
 	Fault string
 	// Code is the provider's result code, for the log line of a refusal.
 	Code string
+	// Kind is the neutral kind of a refusal (sim.ErrInvalidParams for a parameter error),
+	// for the metrics; empty for a business answer, and for a refusal the provider made
+	// itself with no neutral error behind it, which the metrics count as declined.
+	Kind sim.ErrorKind
 	// Answer is the stored answer of the entity a create request made (nil for
 	// anything else). Retry says the request was an identical retry: the stored bytes
 	// are sent instead of the rendered ones.
@@ -207,7 +213,7 @@ type Description struct {
 }
 
 // Operations lists the neutral operation names of a Description.
-var Operations = []string{"payment", "query", "refund", "refund_query", "close", "close_query", "reversal", "terminal"}
+var Operations = []string{"payment", "query", "refund", "refund_query", "close", "close_query", "reversal", "terminal", "confirm", "confirm_query", "confirm_refund", "confirm_refund_query"}
 
 // Protocol is one provider's wire format.
 type Protocol[Q any, A Answer] interface {
@@ -296,12 +302,15 @@ type exchange[Q any, A Answer] struct {
 	fault   *fault.Fault
 	// refusedBy is the pipeline's own refusal, when it made one.
 	refusedBy RefusalKind
+	// kind is the answer's Meta.Kind; inadmissible says Admit refused the request.
+	kind         sim.ErrorKind
+	inadmissible bool
 }
 
 func (p *pipeline[Q, A]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange[Q, A]{p: p, w: w, r: r, start: time.Now(), e: journal.Entry{
 		At: p.g.core.Now(), Provider: p.proto.Name(), Method: r.Method, Path: r.URL.Path,
-		RequestHeader: journalHeaders(r.Header)}}
+		RequestHeader: journalHeaders(r.Header), ProxyHost: ProxyHost(r.Context())}}
 	defer x.record()
 	defer func() {
 		if v := recover(); v != nil {
@@ -373,6 +382,7 @@ func (x *exchange[Q, A]) run() {
 		p.g.log.Warn(p.proto.Title()+" request does not authenticate; serving anyway (verify mode log)", "path", r.URL.Path, "detail", err.Error())
 	}
 	if a, ok := p.proto.Admit(q); !ok {
+		x.inadmissible = true
 		x.send(a, http.StatusOK)
 		return
 	}
@@ -429,6 +439,7 @@ func (x *exchange[Q, A]) send(a A, status int) {
 	}
 	x.describe() // the endpoint may have learnt more (the merchant a terminal acts for)
 	x.e.Diagnostic, x.e.Scenario, x.e.ScenarioWhy = m.Diagnostic, m.Scenario, m.ScenarioWhy
+	x.kind = m.Kind
 	if x.fault == nil && m.Fault != "" {
 		if f, err := fault.Parse(m.Fault); err == nil {
 			x.fault, x.e.FaultFrom = &f, "scenario "+m.Scenario
@@ -487,6 +498,7 @@ func (x *exchange[Q, A]) record() {
 		}
 	}
 	x.p.g.journal.Add(*e)
+	x.observe()
 }
 
 // detailOf is the explanation of a core refusal, without its kind.
