@@ -5,7 +5,7 @@ GO        ?= go
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2s
 
-.PHONY: run build test examples fuzz bench compare lint browser
+.PHONY: run build test benchcheck examples fuzz bench compare lint browser
 
 run:
 	$(GO) run ./cmd/paysim
@@ -16,8 +16,14 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(MAKE) benchcheck
 	$(MAKE) examples
 	$(MAKE) fuzz
+
+# Every benchmark once, untimed: one that no longer works (a guard it now meets, a path
+# that moved) fails here instead of in the hands of the next person measuring.
+benchcheck:
+	$(GO) test -run='^$$' -bench=. -benchtime=1x ./...
 
 # Each folder under examples/ is a module of its own, as a project depending on paysim
 # would be; it requires paysim through a replace of the repository.

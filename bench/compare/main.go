@@ -43,12 +43,19 @@ import (
 
 const today = "20260101" // the virtual clock's first day
 
+var (
+	verbose   bool
+	paysimDir string
+)
+
 func main() {
 	duration := flag.Duration("duration", 4*time.Second, "how long each load runs, each round")
 	conns := flag.Int("conns", 16, "concurrent connections")
 	rounds := flag.Int("rounds", 2, "rounds; each runs every load once, paysim and bare Echo alternately")
 	orders := flag.Int("orders", 1000, "orders the cycling load queries in turn")
 	only := flag.String("only", "", "run only the loads whose name contains this (and their baselines)")
+	flag.StringVar(&paysimDir, "paysim", ".", "the checkout to build paysim from (another commit's worktree, for a before and after)")
+	flag.BoolVar(&verbose, "v", false, "print each round's figures")
 	flag.Parse()
 	log.SetFlags(0)
 	if err := run(*duration, *conns, *rounds, *orders, *only); err != nil {
@@ -62,11 +69,13 @@ func run(duration time.Duration, conns, rounds, orders int, only string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bins := map[string]string{"paysim": "./cmd/paysim", "bare": "./bench/bare"}
-	for name, pkg := range bins {
+	bins := map[string]string{}
+	for name, src := range map[string][2]string{"paysim": {paysimDir, "./cmd/paysim"}, "bare": {".", "./bench/bare"}} {
 		out := filepath.Join(tmp, name)
-		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			return fmt.Errorf("building %s: %v\n%s", pkg, err, b)
+		build := exec.Command("go", "build", "-o", out, src[1])
+		build.Dir = src[0]
+		if b, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("building %s in %s: %v\n%s", src[1], src[0], err, b)
 		}
 		bins[name] = out
 	}
@@ -122,17 +131,24 @@ func run(duration time.Duration, conns, rounds, orders int, only string) error {
 					return err
 				}
 			}
+			before := signatures("http://" + psAddr)
 			res := runLoad(l, conns, duration)
 			res.ceiling = c
+			after := signatures("http://" + psAddr)
+			res.made, res.reused = after[0]-before[0], after[1]-before[1]
 			if res.failed > 0 {
 				return fmt.Errorf("round %d, %s: %d of %d answers were not the expected one (first: %s)", r+1, l.name, res.failed, res.n, res.firstBad)
 			}
 			results[l.name] = append(results[l.name], res)
+			if verbose {
+				fmt.Fprintf(os.Stderr, "round %d %s: %d requests in %s, %.0f signatures made, %.0f reused, ceiling %.0f/s, exhausted %v\n",
+					r+1, l.name, res.n, res.took.Round(time.Millisecond), res.made, res.reused, res.ceiling, res.exhausted)
+			}
 		}
 	}
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "load\treq/s\tp50\tp99\tratio\t")
+	fmt.Fprintln(tw, "load\treq/s\tp50\tp99\tratio\tsignatures made / reused\t")
 	median := func(name string, f func(result) float64) float64 {
 		var rs []float64
 		for _, r := range results[name] {
@@ -165,7 +181,15 @@ func run(duration time.Duration, conns, rounds, orders int, only string) error {
 				note = " (ran out of prepared requests: raise -duration's budget)"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s%s\t\n", l.name, rate(l.name), fmtDur(pct(all, 0.50)), fmtDur(pct(all, 0.99)), ratio, note)
+		sigs := "—"
+		if l.signed {
+			var made, reused float64
+			for _, r := range results[l.name] {
+				made, reused = made+r.made, reused+r.reused
+			}
+			sigs = fmt.Sprintf("%.0f / %.0f", made, reused)
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s%s\t%s\t\n", l.name, rate(l.name), fmtDur(pct(all, 0.50)), fmtDur(pct(all, 0.99)), ratio, note, sigs)
 	}
 	return tw.Flush()
 }
@@ -205,7 +229,9 @@ type load struct {
 	once     bool
 	signed   bool
 	baseline string // the load this one is compared with
-	next     *atomic.Int64
+	// next is the next body to send, shared by every run of the load, so that a body
+	// sent once is never sent again (a second send would be an identical retry).
+	next *atomic.Int64
 }
 
 func prepare(ps, bare string, orders, newPayments int) ([]load, error) {
@@ -256,7 +282,7 @@ func prepare(ps, bare string, orders, newPayments int) ([]load, error) {
 	sqbHeader := http.Header{"Content-Type": {"application/json"}, "Authorization": {sqb.Authorization("/upay/v2/query", sqbBody)}}
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}
 	fmt.Println()
-	return []load{
+	loads := []load{
 		{name: "identical signed Huifu polls", url: ps + "/v3/trade/payment/scanpay/query", header: jsonHeader, bodies: [][]byte{poll}, expect: []byte(`"trans_stat":"S"`), signed: true},
 		{name: fmt.Sprintf("signed Huifu queries cycling over %d orders", orders), url: ps + "/v3/trade/payment/scanpay/query", header: jsonHeader, bodies: cycle, expect: []byte(`"trans_stat":"S"`), signed: true},
 		{name: "new signed Huifu payments (answers never repeat)", url: ps + "/v3/trade/payment/micropay", header: jsonHeader, bodies: pays, expect: []byte(`"resp_code":"00000000"`), once: true, signed: true},
@@ -264,7 +290,11 @@ func prepare(ps, bare string, orders, newPayments int) ([]load, error) {
 		{name: "Shouqianba query", url: ps + "/upay/v2/query", header: sqbHeader, bodies: [][]byte{sqbBody}, expect: []byte(`"result_code":"200"`), baseline: "bare Echo POST"},
 		{name: "bare Echo GET", url: bare + "/hello", expect: []byte("hello")},
 		{name: "control plane GET /__paysim/health", url: ps + "/__paysim/health", expect: []byte(`"ok"`), baseline: "bare Echo GET"},
-	}, nil
+	}
+	for i := range loads {
+		loads[i].next = new(atomic.Int64)
+	}
+	return loads, nil
 }
 
 // signAll makes n bodies on every core.
@@ -315,6 +345,9 @@ type result struct {
 	lat       []time.Duration
 	exhausted bool
 	ceiling   float64 // signatures a second measured right before, for signed loads
+	// made and reused are paysim's signatures during the load (its metrics), to show
+	// what the signature cache did.
+	made, reused float64
 }
 
 func (r result) rate() float64 { return float64(r.n) / r.took.Seconds() }
@@ -326,9 +359,6 @@ func runLoad(l load, conns int, d time.Duration) result {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
-	if l.next == nil {
-		l.next = new(atomic.Int64)
-	}
 	var (
 		mu  sync.Mutex
 		res result
@@ -387,6 +417,26 @@ func runLoad(l load, conns int, d time.Duration) result {
 	wg.Wait()
 	res.took = time.Since(start)
 	return res
+}
+
+// signatures reads paysim's Huifu signature counts from its metrics: made, reused.
+func signatures(base string) [2]float64 {
+	var out [2]float64
+	resp, err := http.Get(base + "/__paysim/metrics")
+	if err != nil {
+		return out
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for line := range strings.Lines(string(body)) {
+		for i, cache := range []string{"miss", "hit"} {
+			prefix := `paysim_signatures_total{cache="` + cache + `",provider="huifu"} `
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
+				out[i], _ = strconv.ParseFloat(v, 64)
+			}
+		}
+	}
+	return out
 }
 
 // start runs a server and waits for its first answer at ready; the time that took is

@@ -149,7 +149,7 @@ func BenchmarkHealthHandler(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/__paysim/health", nil))
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/__paysim/health", nil))
 		if w.Code != http.StatusOK {
 			b.Fatal(w.Code)
 		}
