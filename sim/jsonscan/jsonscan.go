@@ -151,72 +151,48 @@ func (p *parser) literal(start int, word string, kind Kind) (Value, error) {
 }
 
 func (p *parser) object(start, depth int) (Value, error) {
-	if depth > MaxDepth {
-		return Value{}, p.fail("exceeded max depth")
-	}
-	p.i++ // {
-	v := Value{Kind: Object}
-	p.space()
-	if p.i < len(p.data) && p.data[p.i] == '}' {
-		p.i++
-		v.Raw = p.data[start:p.i]
-		return v, nil
-	}
-	for {
-		p.space()
-		if p.i >= len(p.data) {
-			return Value{}, p.fail("unexpected end of JSON input")
-		}
-		if p.data[p.i] != '"' {
-			return Value{}, p.fail("invalid character %q looking for beginning of object key string", p.data[p.i])
-		}
-		key, err := p.str()
-		if err != nil {
-			return Value{}, err
-		}
-		p.space()
-		if p.i >= len(p.data) || p.data[p.i] != ':' {
-			return Value{}, p.fail("expected ':' after object key")
-		}
-		p.i++
-		p.space()
-		m, err := p.value(depth)
-		if err != nil {
-			return Value{}, err
-		}
-		v.Keys = append(v.Keys, key)
-		v.Members = append(v.Members, m)
-		p.space()
-		if p.i >= len(p.data) {
-			return Value{}, p.fail("unexpected end of JSON input")
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			v.Raw = p.data[start:p.i]
-			return v, nil
-		default:
-			return Value{}, p.fail("invalid character %q after object key:value pair", p.data[p.i])
-		}
-	}
+	return p.container(start, depth, Object, '}', "after object key:value pair")
 }
 
 func (p *parser) array(start, depth int) (Value, error) {
+	return p.container(start, depth, Array, ']', "after array element")
+}
+
+// container reads an object or an array at p.i: members separated by commas up to end;
+// an object's members are "key": value.
+func (p *parser) container(start, depth int, kind Kind, end byte, afterMember string) (Value, error) {
 	if depth > MaxDepth {
 		return Value{}, p.fail("exceeded max depth")
 	}
-	p.i++ // [
-	v := Value{Kind: Array}
+	p.i++ // { or [
+	v := Value{Kind: kind}
 	p.space()
-	if p.i < len(p.data) && p.data[p.i] == ']' {
+	if p.i < len(p.data) && p.data[p.i] == end {
 		p.i++
 		v.Raw = p.data[start:p.i]
 		return v, nil
 	}
 	for {
 		p.space()
+		if kind == Object {
+			if p.i >= len(p.data) {
+				return Value{}, p.fail("unexpected end of JSON input")
+			}
+			if p.data[p.i] != '"' {
+				return Value{}, p.fail("invalid character %q looking for beginning of object key string", p.data[p.i])
+			}
+			key, err := p.str()
+			if err != nil {
+				return Value{}, err
+			}
+			p.space()
+			if p.i >= len(p.data) || p.data[p.i] != ':' {
+				return Value{}, p.fail("expected ':' after object key")
+			}
+			p.i++
+			p.space()
+			v.Keys = append(v.Keys, key)
+		}
 		m, err := p.value(depth)
 		if err != nil {
 			return Value{}, err
@@ -229,12 +205,12 @@ func (p *parser) array(start, depth int) (Value, error) {
 		switch p.data[p.i] {
 		case ',':
 			p.i++
-		case ']':
+		case end:
 			p.i++
 			v.Raw = p.data[start:p.i]
 			return v, nil
 		default:
-			return Value{}, p.fail("invalid character %q after array element", p.data[p.i])
+			return Value{}, p.fail("invalid character %q %s", p.data[p.i], afterMember)
 		}
 	}
 }
