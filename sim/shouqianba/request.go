@@ -39,11 +39,10 @@ func (k jsonKind) String() string {
 // body decoded as one flat JSON object. Only the raw bytes are signed, so nothing decoded
 // matters until the signature has been checked.
 type request struct {
-	// values holds string members; "" and null count as absent (protocols 1.5).
-	values map[string]string
-	// raw holds every non-null member as received, with its kind.
-	raw   map[string]json.RawMessage
-	kinds map[string]jsonKind
+	// members are the body's non-null members as received, each name once with its last
+	// value. A slice, not maps: a request has a dozen members, and looking one up by name
+	// costs less than building three maps for every request.
+	members []bodyMember
 
 	// derr says why the body is not a request; it is refused once the signature is
 	// checked, and the members above are then empty.
@@ -58,13 +57,53 @@ type request struct {
 	scenario string
 }
 
-// str returns a string member, "" when absent, empty or not a string.
-func (r *request) str(name string) string { return r.values[name] }
+// bodyMember is one member of the body.
+type bodyMember struct {
+	name string
+	kind jsonKind
+	text string // a string member's value
+	raw  json.RawMessage
+}
+
+// member returns the member called name, nil when absent or null.
+func (r *request) member(name string) *bodyMember {
+	for i := range r.members {
+		if r.members[i].name == name {
+			return &r.members[i]
+		}
+	}
+	return nil
+}
+
+// str returns a string member, "" when absent, empty or not a string ("" and null count as
+// absent, protocols 1.5).
+func (r *request) str(name string) string {
+	if m := r.member(name); m != nil && m.kind == kindString {
+		return m.text
+	}
+	return ""
+}
+
+// kind is what a member holds; check has first, since an absent member reads as a string.
+func (r *request) kind(name string) jsonKind {
+	if m := r.member(name); m != nil {
+		return m.kind
+	}
+	return kindString
+}
+
+// rawOf is a member's JSON text as received.
+func (r *request) rawOf(name string) json.RawMessage {
+	if m := r.member(name); m != nil {
+		return m.raw
+	}
+	return nil
+}
 
 // has says whether a member is present with a value ("" and null are absent).
 func (r *request) has(name string) bool {
-	k, ok := r.kinds[name]
-	return ok && (k != kindString || r.values[name] != "")
+	m := r.member(name)
+	return m != nil && (m.kind != kindString || m.text != "")
 }
 
 // decodeError is a body the gateway cannot read as a request at all.
@@ -91,29 +130,28 @@ func decodeBody(body []byte) (*request, *decodeError) {
 		}
 		return nil, &decodeError{message: "请求体不是合法的JSON对象", detail: fmt.Sprintf("the body is not a JSON object (%s): %s", why, sim.Clip(string(body), 60))}
 	}
-	n := len(top.Keys)
-	req := &request{values: make(map[string]string, n), raw: make(map[string]json.RawMessage, n), kinds: make(map[string]jsonKind, n)}
+	req := &request{members: make([]bodyMember, 0, len(top.Keys))}
 	for i, name := range top.Keys {
 		if slices.Contains(top.Keys[i+1:], name) {
 			continue // a name given twice counts once, with its last value, as encoding/json decides
 		}
 		v := &top.Members[i]
+		m := bodyMember{name: name, raw: v.Raw}
 		switch v.Kind {
 		case jsonscan.Null:
 			continue
 		case jsonscan.String:
-			req.values[name] = v.Text
-			req.kinds[name] = kindString
+			m.kind, m.text = kindString, v.Text
 		case jsonscan.Object:
-			req.kinds[name] = kindObject
+			m.kind = kindObject
 		case jsonscan.Array:
-			req.kinds[name] = kindArray
+			m.kind = kindArray
 		case jsonscan.Bool:
-			req.kinds[name] = kindBool
+			m.kind = kindBool
 		default:
-			req.kinds[name] = kindNumber
+			m.kind = kindNumber
 		}
-		req.raw[name] = v.Raw
+		req.members = append(req.members, m)
 	}
 	return req, nil
 }

@@ -25,13 +25,18 @@ func TestDecodeBodyDuplicatesAndNulls(t *testing.T) {
 	for _, c := range cases {
 		req, derr := decodeBody([]byte(c.body))
 		require.Nil(t, derr, c.body)
-		assert.Equal(t, c.values, req.values, c.body)
-		assert.Equal(t, c.kinds, req.kinds, c.body)
+		values, kinds := map[string]string{}, map[string]jsonKind{}
 		var want map[string]json.RawMessage
 		require.NoError(t, json.Unmarshal([]byte(c.body), &want))
-		for name, raw := range req.raw {
-			assert.Equal(t, string(want[name]), string(raw), "%s: raw %s", c.body, name)
+		for _, m := range req.members {
+			if m.kind == kindString {
+				values[m.name] = m.text
+			}
+			kinds[m.name] = m.kind
+			assert.Equal(t, string(want[m.name]), string(m.raw), "%s: raw %s", c.body, m.name)
 		}
+		assert.Equal(t, c.values, values, c.body)
+		assert.Equal(t, c.kinds, kinds, c.body)
 	}
 }
 

@@ -77,7 +77,7 @@ func checkOne(req *request, r rule) (problem, bool) {
 		}
 		return problem{}, true
 	}
-	kind := req.kinds[r.name]
+	kind := req.kind(r.name)
 	switch r.kind {
 	case fen:
 		return checkFen(req, r.name)
@@ -113,13 +113,13 @@ func checkOne(req *request, r rule) (problem, bool) {
 // integer; zero, negatives, decimals and exponents are refused.
 func checkFen(req *request, name string) (problem, bool) {
 	var s string
-	switch req.kinds[name] {
+	switch req.kind(name) {
 	case kindString:
 		s = req.str(name)
 	case kindNumber:
-		s = string(req.raw[name])
+		s = string(req.rawOf(name))
 	default:
-		return bad(name+"必须为字符串", "%s must be a digit string of fen such as \"100\", got a %s", name, req.kinds[name]), false
+		return bad(name+"必须为字符串", "%s must be a digit string of fen such as \"100\", got a %s", name, req.kind(name)), false
 	}
 	if strings.HasPrefix(s, "-") {
 		return bad(name+"不可以为负数", "%s %q is negative", name, s), false
@@ -137,8 +137,8 @@ func checkFen(req *request, name string) (problem, bool) {
 // amount reads a member that check has accepted as fen.
 func (r *request) amount(name string) sim.Amount {
 	s := r.str(name)
-	if r.kinds[name] == kindNumber {
-		s = string(r.raw[name])
+	if r.kind(name) == kindNumber {
+		s = string(r.rawOf(name))
 	}
 	a, _ := sim.ParseFen(s)
 	return a
@@ -146,8 +146,8 @@ func (r *request) amount(name string) sim.Amount {
 
 // text reads a textOrObject member: the string, or the object's JSON text.
 func (r *request) text(name string) string {
-	if r.kinds[name] == kindObject {
-		return string(r.raw[name])
+	if r.kind(name) == kindObject {
+		return string(r.rawOf(name))
 	}
 	return r.str(name)
 }
