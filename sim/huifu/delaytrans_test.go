@@ -257,34 +257,26 @@ func TestDelaytransBadInput(t *testing.T) {
 	e := newEnv(t)
 	pay := id("dpay")
 	e.delayedPaid(t, pay, "1.00")
-	with := func(d map[string]any, k string, v any) map[string]any {
-		d[k] = v
-		return d
-	}
-	without := func(d map[string]any, k string) map[string]any {
-		delete(d, k)
-		return d
-	}
 	tests := []struct {
 		name, path string
 		data       map[string]any
 		code, desc string
 	}{
-		{"no split", pathConfirm, without(confirmData("b1", pay, ""), "acct_split_bunch"), "10000000", "acct_split_bunch不能为空"},
+		{"no split", pathConfirm, withoutField(confirmData("b1", pay, ""), "acct_split_bunch"), "10000000", "acct_split_bunch不能为空"},
 		{"split not JSON", pathConfirm, confirmData("b2", pay, "{acct"), "10000000", "acct_split_bunch格式不正确"},
 		{"split without receivers", pathConfirm, confirmData("b3", pay, `{"acct_infos":[]}`), "10000000", "acct_infos不能为空"},
 		{"receiver without huifu_id", pathConfirm, confirmData("b4", pay, `{"acct_infos":[{"div_amt":"0.10"}]}`), "10000000", "acct_infos.huifu_id不能为空"},
 		{"div_amt not an amount", pathConfirm, confirmData("b5", pay, `{"acct_infos":[{"huifu_id":"6666000100000010","div_amt":"0.1x"}]}`), "10000000", "div_amt不符合金额格式"},
 		{"shares not 100", pathConfirm, confirmData("b6", pay, `{"percentage_flag":"Y","total_div_amt":"0.50","acct_infos":[{"huifu_id":"6666000100000010","percentage_div":"60.00"}]}`), "10000000", "分账百分比之和必须为100.00"},
-		{"no locator", pathConfirm, without(confirmData("b7", pay, split("0.10")), "org_req_seq_id"), "21000000", confirmLocatorDescText},
-		{"no org_req_date", pathConfirm, without(confirmData("b8", pay, split("0.10")), "org_req_date"), "10000000", "org_req_date不能为空"},
-		{"pay_type enum", pathConfirm, with(confirmData("b9", pay, split("0.10")), "pay_type", "CARD"), "10000000", "pay_type的传入枚举[CARD]不存在"},
-		{"split not a string", pathConfirm, with(confirmData("b10", pay, ""), "acct_split_bunch", map[string]any{"acct_infos": []any{}}), "10000000", "acct_split_bunch的类型必须为字符串"},
-		{"query without org_req_seq_id", pathConfirmQuery, without(confirmQueryData("x"), "org_req_seq_id"), "10000000", "org_req_seq_id不能为空"},
-		{"confirm refund without locator", pathConfirmRefund, without(confirmRefundData("b11", "x", ""), "org_req_seq_id"), "21000000", "原交易请求流水号和原交易全局流水号不能同时为空"},
-		{"confirm refund loan_flag", pathConfirmRefund, with(confirmRefundData("b12", "x", ""), "loan_flag", "X"), "10000000", "loan_flag的传入枚举[X]不存在"},
-		{"confirm refund query date", pathConfirmRefundQuery, with(confirmQueryData("x"), "org_req_date", "2026-01-01"), "10000000", "org_req_date不符合yyyyMMdd格式"},
-		{"delay flag enum", pathJspay, with(jspayData("b13", "1.00", "A_NATIVE"), "delay_acct_flag", "yes"), "10000000", "delay_acct_flag的传入枚举[yes]不存在"},
+		{"no locator", pathConfirm, withoutField(confirmData("b7", pay, split("0.10")), "org_req_seq_id"), "21000000", confirmLocatorDescText},
+		{"no org_req_date", pathConfirm, withoutField(confirmData("b8", pay, split("0.10")), "org_req_date"), "10000000", "org_req_date不能为空"},
+		{"pay_type enum", pathConfirm, withField(confirmData("b9", pay, split("0.10")), "pay_type", "CARD"), "10000000", "pay_type的传入枚举[CARD]不存在"},
+		{"split not a string", pathConfirm, withField(confirmData("b10", pay, ""), "acct_split_bunch", map[string]any{"acct_infos": []any{}}), "10000000", "acct_split_bunch的类型必须为字符串"},
+		{"query without org_req_seq_id", pathConfirmQuery, withoutField(confirmQueryData("x"), "org_req_seq_id"), "10000000", "org_req_seq_id不能为空"},
+		{"confirm refund without locator", pathConfirmRefund, withoutField(confirmRefundData("b11", "x", ""), "org_req_seq_id"), "21000000", "原交易请求流水号和原交易全局流水号不能同时为空"},
+		{"confirm refund loan_flag", pathConfirmRefund, withField(confirmRefundData("b12", "x", ""), "loan_flag", "X"), "10000000", "loan_flag的传入枚举[X]不存在"},
+		{"confirm refund query date", pathConfirmRefundQuery, withField(confirmQueryData("x"), "org_req_date", "2026-01-01"), "10000000", "org_req_date不符合yyyyMMdd格式"},
+		{"delay flag enum", pathJspay, withField(jspayData("b13", "1.00", "A_NATIVE"), "delay_acct_flag", "yes"), "10000000", "delay_acct_flag的传入枚举[yes]不存在"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

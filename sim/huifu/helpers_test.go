@@ -122,3 +122,15 @@ const (
 	pathClose       = "/v2/trade/payment/scanpay/close"
 	pathCloseQuery  = "/v2/trade/payment/scanpay/closequery"
 )
+
+// withField sets a data member of a request, for a table of bad inputs.
+func withField(d map[string]any, k string, v any) map[string]any {
+	d[k] = v
+	return d
+}
+
+// withoutField removes a data member of a request.
+func withoutField(d map[string]any, k string) map[string]any {
+	delete(d, k)
+	return d
+}

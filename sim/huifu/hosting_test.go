@@ -187,35 +187,27 @@ func TestHostedDelayedOrderConfirm(t *testing.T) {
 
 func TestHostingBadInput(t *testing.T) {
 	e := newEnv(t)
-	with := func(d map[string]any, k string, v any) map[string]any {
-		d[k] = v
-		return d
-	}
-	without := func(d map[string]any, k string) map[string]any {
-		delete(d, k)
-		return d
-	}
 	tests := []struct {
 		name, path string
 		data       map[string]any
 		code, desc string
 	}{
-		{"no hosting_data", pathPreorder, without(preorderData("h1", "1.00"), "hosting_data"), "10000000", "hosting_data不能为空"},
-		{"hosting_data not JSON", pathPreorder, with(preorderData("h2", "1.00"), "hosting_data", "{x"), "10000000", "hosting_data格式不正确"},
-		{"no project_id", pathPreorder, with(preorderData("h3", "1.00"), "hosting_data", `{"project_title":"t"}`), "10000000", "hosting_data.project_id不能为空"},
-		{"trans_type without request_type", pathPreorder, with(preorderData("h4", "1.00"), "hosting_data", `{"project_title":"t","project_id":"p"}`), "10000000", "hosting_data.request_type不能为空"},
-		{"unknown trans_type", pathPreorder, with(preorderData("h5", "1.00"), "trans_type", "A_NATIVE,X_PAY"), "10000000", "trans_type的传入枚举[X_PAY]不存在"},
-		{"pre_order_type enum", pathPreorder, with(preorderData("h6", "1.00"), "pre_order_type", "9"), "10000000", "pre_order_type的传入枚举[9]不存在"},
-		{"mini program without miniapp_data", pathPreorder, with(preorderData("h7", "1.00"), "pre_order_type", "3"), "10000000", "miniapp_data不能为空"},
-		{"time_expire in the past", pathPreorder, with(preorderData("h8", "1.00"), "time_expire", "20251231235959"), "10000000", "time_expire必须大于当前时间"},
-		{"time_expire format", pathPreorder, with(preorderData("h9", "1.00"), "time_expire", "2026-01-01"), "10000000", "time_expire不符合yyyyMMddHHmmss格式"},
-		{"goods_desc too long", pathPreorder, with(preorderData("h10", "1.00"), "goods_desc", string(bytes.Repeat([]byte("a"), 41))), "10000000", "goods_desc最大长度为40位"},
+		{"no hosting_data", pathPreorder, withoutField(preorderData("h1", "1.00"), "hosting_data"), "10000000", "hosting_data不能为空"},
+		{"hosting_data not JSON", pathPreorder, withField(preorderData("h2", "1.00"), "hosting_data", "{x"), "10000000", "hosting_data格式不正确"},
+		{"no project_id", pathPreorder, withField(preorderData("h3", "1.00"), "hosting_data", `{"project_title":"t"}`), "10000000", "hosting_data.project_id不能为空"},
+		{"trans_type without request_type", pathPreorder, withField(preorderData("h4", "1.00"), "hosting_data", `{"project_title":"t","project_id":"p"}`), "10000000", "hosting_data.request_type不能为空"},
+		{"unknown trans_type", pathPreorder, withField(preorderData("h5", "1.00"), "trans_type", "A_NATIVE,X_PAY"), "10000000", "trans_type的传入枚举[X_PAY]不存在"},
+		{"pre_order_type enum", pathPreorder, withField(preorderData("h6", "1.00"), "pre_order_type", "9"), "10000000", "pre_order_type的传入枚举[9]不存在"},
+		{"mini program without miniapp_data", pathPreorder, withField(preorderData("h7", "1.00"), "pre_order_type", "3"), "10000000", "miniapp_data不能为空"},
+		{"time_expire in the past", pathPreorder, withField(preorderData("h8", "1.00"), "time_expire", "20251231235959"), "10000000", "time_expire必须大于当前时间"},
+		{"time_expire format", pathPreorder, withField(preorderData("h9", "1.00"), "time_expire", "2026-01-01"), "10000000", "time_expire不符合yyyyMMddHHmmss格式"},
+		{"goods_desc too long", pathPreorder, withField(preorderData("h10", "1.00"), "goods_desc", string(bytes.Repeat([]byte("a"), 41))), "10000000", "goods_desc最大长度为40位"},
 		{"query without locator", pathQueryOrderInfo, map[string]any{"huifu_id": huifutest.HuifuID}, "21000000", "原交易请求流水号、预下单订单号、用户账单商户订单号不能同时为空"},
 		{"query without org_req_date", pathQueryOrderInfo, map[string]any{"huifu_id": huifutest.HuifuID, "org_req_seq_id": "x"}, "10000000", "org_req_date不能为空"},
-		{"refund query without org_req_date", pathQueryRefundInfo, without(refundQueryData("x"), "org_req_date"), "10000000", "org_req_date不能为空"},
-		{"close without org_req_seq_id", pathHostingClose, without(hostedCloseData("h11", "x"), "org_req_seq_id"), "10000000", "org_req_seq_id不能为空"},
-		{"splitpay without org_req_seq_id", pathSplitpayQuery, without(hostedQueryData("x"), "org_req_seq_id"), "10000000", "org_req_seq_id不能为空"},
-		{"htRefund without ord_amt", pathHtRefund, without(refundData("h12", "x", "1.00"), "ord_amt"), "10000000", "ord_amt不能为空"},
+		{"refund query without org_req_date", pathQueryRefundInfo, withoutField(refundQueryData("x"), "org_req_date"), "10000000", "org_req_date不能为空"},
+		{"close without org_req_seq_id", pathHostingClose, withoutField(hostedCloseData("h11", "x"), "org_req_seq_id"), "10000000", "org_req_seq_id不能为空"},
+		{"splitpay without org_req_seq_id", pathSplitpayQuery, withoutField(hostedQueryData("x"), "org_req_seq_id"), "10000000", "org_req_seq_id不能为空"},
+		{"htRefund without ord_amt", pathHtRefund, withoutField(refundData("h12", "x", "1.00"), "ord_amt"), "10000000", "ord_amt不能为空"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
